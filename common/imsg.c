@@ -1,0 +1,2 @@
+/* placeholder: the implementation lands with the imsg work. */
+#include "imsg.h"
