@@ -586,6 +586,13 @@ tcp_segment(struct tcpcb *tp, struct tcp_seg *sg)
 		tp->snd_una++;			/* our SYN */
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
+		if (tp->snd_una == tp->snd_max) {
+			tp->t_rexmt = 0;
+			tp->rxtshift = 0;
+		}
+		if ((tp->flags & TF_REQ_TSTMP) && sg->has_ts && sg->tsecr != 0 &&
+		    tcp_tsval(tp) - sg->tsecr < 600000)
+			tcp_xmit_timer(tp, tcp_tsval(tp) - sg->tsecr);
 		tp->snd_wl1 = sg->seq - 1;	/* take this window */
 		tcp_set_keep(tp);
 	}

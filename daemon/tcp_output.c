@@ -226,16 +226,18 @@ tcp_output(struct tcpcb *tp)
 		}
 		if (sendfin && len == 0)
 			send = 1;
-		if (!send && !(tp->flags & TF_ACKNOW) && !tcp_want_winupdate(tp)) {
+		if (!send) {
+			/* Data waits for a window: make sure a probe comes. */
 			if (avail > off && tp->t_rexmt == 0 &&
 			    tp->t_persist == 0) {
 				tp->rxtshift = 0;
 				tcp_setpersist(tp);
 			}
-			return 0;
+			if (!(tp->flags & TF_ACKNOW) && !tcp_want_winupdate(tp))
+				return 0;
+			len = 0;
+			sendfin = 0;
 		}
-		if (!send)
-			len = 0, sendfin = 0;
 		room = s->ops.output_room(s->arg);
 		if (len > 0 && room < 60 + TCP_MAXOLEN + len) {
 			/* The line queue is full; tcp_kick() resumes. */

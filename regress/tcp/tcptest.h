@@ -41,6 +41,7 @@ struct tenv {
 	int			 reqproto;
 	in_addr_t		 reqaddr;
 	in_port_t		 reqport;
+	int			 pairbuf;	/* SO_SNDBUF/RCVBUF, 0: default */
 };
 
 static struct tenv E;
@@ -283,19 +284,22 @@ t_guest_init(struct tguest *g, const char *dst, uint16_t dport,
 	g->peer_ws = 0;
 }
 
+static uint8_t t_lastpkt[70000];	/* the last datagram sent */
+static size_t t_lastlen;
+
 /* Raw send: any header fields, options and payload. */
 static T_UNUSED void
 t_send_raw(const struct tguest *g, uint8_t flags, uint32_t seq, uint32_t ack,
     uint16_t win, const uint8_t *opt, size_t optlen, const void *data,
     size_t len)
 {
-	static uint8_t pkt[70000];
+	uint8_t *pkt = t_lastpkt;
 	size_t tl = 20 + optlen + len, doff = 20 + optlen;
 	uint16_t v16, sum;
 	uint32_t v32;
 	uint8_t *t = pkt + 20;
 
-	ATF_REQUIRE(optlen % 4 == 0 && optlen <= 40 && 20 + tl <= sizeof(pkt));
+	ATF_REQUIRE(optlen % 4 == 0 && optlen <= 40 && 20 + tl <= sizeof(t_lastpkt));
 	memset(pkt, 0, 40);
 	pkt[0] = 0x45;
 	v16 = htons((uint16_t)(20 + tl));
@@ -323,7 +327,23 @@ t_send_raw(const struct tguest *g, uint8_t flags, uint32_t seq, uint32_t ack,
 	sum = cksum_fold(cksum_add(cksum_pseudo(g->ga, g->ra, IPPROTO_TCP,
 	    (uint16_t)tl), t, tl));
 	memcpy(t + 16, &sum, 2);
+	t_lastlen = 20 + tl;
 	stack_input(E.s, pkt, 20 + tl);
+}
+
+/* Recompute the TCP checksum of a datagram built by t_send_raw. */
+static T_UNUSED void
+t_fix_sum(uint8_t *pkt, size_t len)
+{
+	in_addr_t a, b;
+	uint16_t sum;
+
+	memcpy(&a, pkt + 12, 4);
+	memcpy(&b, pkt + 16, 4);
+	pkt[36] = pkt[37] = 0;
+	sum = cksum_fold(cksum_add(cksum_pseudo(a, b, IPPROTO_TCP,
+	    (uint16_t)(len - 20)), pkt + 20, len - 20));
+	memcpy(pkt + 36, &sum, 2);
 }
 
 /* A normal segment at snd_nxt, acking rcv_nxt, with timestamps if on. */
@@ -377,6 +397,12 @@ t_answer_pair(void)
 	ATF_REQUIRE_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ATF_REQUIRE(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0);
 	ATF_REQUIRE(fcntl(sv[1], F_SETFL, O_NONBLOCK) == 0);
+	if (E.pairbuf) {
+		ATF_REQUIRE(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &E.pairbuf,
+		    sizeof(E.pairbuf)) == 0);
+		ATF_REQUIRE(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &E.pairbuf,
+		    sizeof(E.pairbuf)) == 0);
+	}
 	stack_socket_reply(E.s, E.reqid, sv[0], 0);
 	return sv[1];
 }
