@@ -286,6 +286,7 @@ t_guest_init(struct tguest *g, const char *dst, uint16_t dport,
 
 static uint8_t t_lastpkt[70000];	/* the last datagram sent */
 static size_t t_lastlen;
+static int t_noinput;		/* build into t_lastpkt only */
 
 /* Raw send: any header fields, options and payload. */
 static T_UNUSED void
@@ -328,7 +329,8 @@ t_send_raw(const struct tguest *g, uint8_t flags, uint32_t seq, uint32_t ack,
 	    (uint16_t)tl), t, tl));
 	memcpy(t + 16, &sum, 2);
 	t_lastlen = 20 + tl;
-	stack_input(E.s, pkt, 20 + tl);
+	if (!t_noinput)
+		stack_input(E.s, pkt, 20 + tl);
 }
 
 /* Recompute the TCP checksum of a datagram built by t_send_raw. */
