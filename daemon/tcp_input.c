@@ -351,6 +351,13 @@ tcp_ack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t tiwin)
 		tp->flags |= TF_ACKNOW;
 		return -1;
 	}
+	if (SEQ_LT(sg->ack, tp->snd_una - (tp->max_sndwnd ? tp->max_sndwnd :
+	    1))) {
+		/* Far too old to be real: challenge (RFC 5961 5.2). */
+		s->st.tcp_ack_bad++;
+		tp->flags |= TF_ACKNOW;
+		return -1;
+	}
 	if (SEQ_LEQ(sg->ack, tp->snd_una)) {
 		if (sg->len == 0 && !(sg->flags & (TH_SYN | TH_FIN)) &&
 		    sg->ack == tp->snd_una && tiwin == tp->snd_wnd &&

@@ -114,12 +114,11 @@ tcp_timer_persist(struct tcpcb *tp)
 {
 	struct stack *s = tp->s;
 
+	if (tp->snd.len == 0)
+		return;		/* nothing left to probe with */
 	s->st.tcp_persist++;
-	if (tp->snd.len == 0 && !(tp->flags & TF_HOSTEOF))
-		return;
 	if (tp->snd_wnd == 0) {
-		if (tp->snd.len > 0)
-			tcp_send_probe(tp, tp->snd_una, 1);
+		tcp_send_probe(tp, tp->snd_una, 1);
 		tcp_setpersist(tp);
 		return;
 	}
