@@ -115,7 +115,7 @@ deps:
 	sh regress/deps.sh
 
 # The test suite always runs the sanitizer build.
-test:
+test: deps
 	@$(MAKE) --no-print-directory SAN=1 OBJ=obj-san check
 
 check: $(PROGS) $(T_PROGS) testdata
