@@ -11,8 +11,9 @@
 #   e2e_dns_start            dnsmasq on 127.0.0.1 -> DNS_PORT
 #                            (test.slirp A 192.0.2.7, nothing upstream)
 #   e2e_free_port            a loopback TCP port nobody listens on
-#   e2e_link_up [-m MTU] [-l LOSS] [-s SEED]
+#   e2e_link_up [-b] [-m MTU] [-l LOSS] [-s SEED]
 #                            namespace + shim + server, wait for the link
+#                            (-b: the server's banner text into shim.log)
 #   e2e_link_down            stop the shim (its counters end in shim.log)
 #   e2e_ns CMD ...           run CMD in the namespace
 #   e2e_sha FILE             SHA-256 of FILE
@@ -70,7 +71,9 @@ e2e_unusable()
 			[ -x "$E2E_FULLBOLT" ] && return 1
 			echo "$E2E_FULLBOLT missing (apt-get install slirp)";;
 		slirpd)
-			return 1;;
+			[ -x "$E2E_OBJ/slirpd" ] && [ -x "$E2E_OBJ/slirp" ] &&
+			    return 1
+			echo "slirpd or slirp not built in $E2E_OBJ";;
 		*)
 			echo "unknown server '$E2E_SERVER' (slirpd or fullbolt)";;
 		esac
@@ -249,14 +252,15 @@ e2e_ns()
 	ip netns exec "$NS" "$@"
 }
 
-# e2e_link_up [-m MTU] [-l LOSS_PERCENT] [-s SEED]: a new namespace whose
-# sl0 is the SLIP line to the server; returns once 10.0.2.2 answers ping.
+# e2e_link_up [-b] [-m MTU] [-l LOSS_PERCENT] [-s SEED]: a new namespace
+# whose sl0 is the SLIP line to the server; returns once 10.0.2.2 answers.
 e2e_link_up()
 {
-	_mtu=1500 _loss=0 _seed=1
+	_mtu=1500 _loss=0 _seed=1 _b=
 	OPTIND=1
-	while getopts m:l:s: _o; do
+	while getopts bm:l:s: _o; do
 		case $_o in
+		b) _b=-b;;
 		m) _mtu=$OPTARG;;
 		l) _loss=$OPTARG;;
 		s) _seed=$OPTARG;;
@@ -272,7 +276,7 @@ e2e_link_up()
 		# HOME: keep the invoking user's ~/.slirprc out of it.
 		set -- env HOME="$WORK" "$E2E_FULLBOLT" "mtu $_mtu";;
 	esac
-	e2e_bg shim "$E2E_SHIM" -m "$_mtu" -l "$_loss" -s "$_seed" \
+	e2e_bg shim "$E2E_SHIM" $_b -m "$_mtu" -l "$_loss" -s "$_seed" \
 	    -n "$NS" -a "$E2E_ADDR/24" -- "$@"
 	SHIM_PID=$E2E_PID
 	# The server prints its banner first; the link is up at the first

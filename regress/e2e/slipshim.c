@@ -1,7 +1,7 @@
 /*
  * slipshim -- connect a network namespace's kernel to a SLIP server on a pty.
  *
- * usage: slipshim [-m mtu] [-l loss_percent] [-s seed] -n NETNS
+ * usage: slipshim [-b] [-m mtu] [-l loss_percent] [-s seed] -n NETNS
  *            -a ADDR[/PREFIX] -- command [args ...]
  *
  * A TUN device "sl0" is created inside NETNS and configured (address, mtu,
@@ -11,7 +11,8 @@
  * shim pumps IPv4 packets between the TUN device and the pty master with its
  * own RFC 1055 SLIP encoder and decoder, so the kernel of the namespace
  * becomes the SLIP client.  Bytes outside valid frames (a banner) are
- * skipped.  -l drops that percentage of frames in each direction, chosen by
+ * skipped (-b shows their printable text on stderr: the server's banner).
+ * -l drops that percentage of frames in each direction, chosen by
  * a seeded PRNG, for loss tests.
  *
  * The shim exits with the command's status when it exits (128+signal when
@@ -82,6 +83,8 @@ static struct counters	ct;
 static volatile sig_atomic_t got_term, got_chld;
 static uint64_t		rng_state;
 static uint32_t		loss_ppm;	/* parts per million */
+static size_t		text_budget;	/* -b: junk bytes left to show */
+static int		text_shown;
 
 static void	usage(void) __attribute__((noreturn));
 static void	on_signal(int);
@@ -94,6 +97,7 @@ static size_t	slip_encode(unsigned char *, const unsigned char *, size_t);
 static void	slip_decode(struct decoder *, const unsigned char *, size_t,
 		    int);
 static void	frame_done(struct decoder *, int);
+static void	show_text(const unsigned char *, size_t);
 static pid_t	spawn(int, char **);
 static int	pump(int, int, pid_t, int *);
 static int	reap(pid_t, int *);
@@ -106,7 +110,7 @@ static int	 mtu = 1500;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: slipshim [-m mtu] [-l loss_percent] "
+	fprintf(stderr, "usage: slipshim [-b] [-m mtu] [-l loss_percent] "
 	    "[-s seed] -n netns -a addr[/prefix] -- command [args ...]\n");
 	exit(2);
 }
@@ -331,12 +335,14 @@ frame_done(struct decoder *d, int tun)
 		goto reset;
 	if (d->len < 20 || (p[0] >> 4) != 4) {
 		ct.junk++;
+		show_text(p, d->len);
 		goto reset;
 	}
 	ihl = (size_t)(p[0] & 0x0f) * 4;
 	tot = (size_t)p[2] << 8 | p[3];
 	if (ihl < 20 || tot < ihl || tot > d->len) {
 		ct.junk++;
+		show_text(p, d->len);
 		goto reset;
 	}
 	if (lose()) {
@@ -356,6 +362,22 @@ reset:
 	d->len = 0;
 	d->esc = 0;
 	d->overflow = 0;
+}
+
+/* Print what the server wrote outside frames, made safe for a terminal. */
+static void
+show_text(const unsigned char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n && text_budget > 0; i++, text_budget--) {
+		text_shown = 1;
+		if (p[i] == '\n' || (p[i] >= 0x20 && p[i] < 0x7f))
+			fputc(p[i], stderr);
+		else if (p[i] == '\t')
+			fputc(' ', stderr);
+	}
+	fflush(stderr);
 }
 
 static void
@@ -539,6 +561,8 @@ pump(int tun, int master, pid_t pid, int *status)
 static void
 print_counters(void)
 {
+	if (text_shown)
+		fputc('\n', stderr);
 	fprintf(stderr, "slipshim: to line %llu pkts %llu bytes in %llu "
 	    "writes; from line %llu frames %llu bytes in %llu reads; "
 	    "lost %llu/%llu (tx/rx); non-ipv4 %llu junk %llu oversize %llu "
@@ -562,10 +586,13 @@ main(int argc, char *argv[])
 	int			 ch, tun, master, slave, status = 0, termed;
 	pid_t			 pid;
 
-	while ((ch = getopt(argc, argv, "+a:l:m:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "+a:bl:m:n:s:")) != -1) {
 		switch (ch) {
 		case 'a':
 			cidr = optarg;
+			break;
+		case 'b':
+			text_budget = 4096;
 			break;
 		case 'l':
 			loss = strtod(optarg, &end);
