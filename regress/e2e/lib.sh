@@ -9,7 +9,10 @@
 #   e2e_http_start DIR       python3 http.server on 127.0.0.1 -> HTTP_PORT
 #   e2e_nc_listen OUTFILE    one-shot nc listener on 127.0.0.1 -> NC_PORT
 #   e2e_dns_start            dnsmasq on 127.0.0.1 -> DNS_PORT
-#                            (test.slirp A 192.0.2.7, nothing upstream)
+#                            (test.slirp A 192.0.2.7, host.test.slirp A
+#                            192.0.2.8, big.test.slirp TXT: 6 strings, too
+#                            big for UDP; nothing upstream)
+#   e2e_bigtxt [SEP]         big.test.slirp's strings joined by SEP
 #   e2e_free_port            a loopback TCP port nobody listens on
 #   e2e_link_up [-b] [-m MTU] [-l LOSS] [-s SEED]
 #                            namespace + shim + server, wait for the link
@@ -186,6 +189,17 @@ e2e_listening()
 	ss -Hltn "sport = :$1" | grep -q LISTEN
 }
 
+# The TXT strings of big.test.slirp: "00xxx..." to "05xxx...", 250 bytes
+# each, so the answer (about 1.5 kB) is truncated over UDP.
+e2e_bigtxt()
+{
+	_x=$(printf '%248s' '' | tr ' ' x)
+	for _i in 00 01 02 03 04; do
+		printf '%s%s%s' "$_i" "$_x" "${1:-}"
+	done
+	printf '05%s\n' "$_x"
+}
+
 # dnsmasq answering test.slirp from the command line only: no
 # resolv.conf, no /etc/hosts, no upstream server, no DHCP.
 e2e_dns_start()
@@ -196,7 +210,8 @@ e2e_dns_start()
 		    --no-resolv --no-hosts --no-poll --pid-file= \
 		    --listen-address=127.0.0.1 --bind-interfaces \
 		    --port="$DNS_PORT" --address=/test.slirp/192.0.2.7 \
-		    --host-record=big.test.slirp,192.0.2.8 --log-queries \
+		    --host-record=host.test.slirp,192.0.2.8 \
+		    --txt-record=big.test.slirp,"$(e2e_bigtxt ,)" --log-queries \
 		    --log-facility=-
 		DNS_PID=$E2E_PID
 		if e2e_wait 5 dig @127.0.0.1 -p "$DNS_PORT" +time=1 +tries=1 \
