@@ -56,9 +56,22 @@ e2e_fail()
 	atf_fail "$*"
 }
 
+# -b: what the server (or its sanitizer) prints on the line is kept.
 e2e_up()
 {
-	e2e_link_up "$@" || e2e_fail "link did not come up ($E2E_SERVER)"
+	e2e_link_up -b "$@" || e2e_fail "link did not come up ($E2E_SERVER)"
+}
+
+# End of every body: stop the line and the daemon the way an operator
+# would, and fail on any sanitizer report they left in the logs.
+e2e_finish()
+{
+	e2e_link_down
+	[ -n "$SLIRPD_PID" ] && e2e_stop "$SLIRPD_PID" 10
+	if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+	    "$WORK"/*.log >&2; then
+		e2e_fail "sanitizer report from $E2E_SERVER"
+	fi
 }
 
 # e2e_same EXPECTED GOT WHAT: byte-exact or fail.
@@ -105,6 +118,7 @@ download_20m_body()
 	e2e_up
 	e2e_get f20
 	e2e_same "$WORK/www/f20" "$WORK/got.f20" "download 20 MB"
+	e2e_finish
 }
 download_20m_cleanup()
 {
@@ -128,6 +142,7 @@ upload_20m_body()
 	e2e_wait 30 e2e_dead "$NC_PID" ||
 	    e2e_fail "listener still open 30 s after the upload"
 	e2e_same "$WORK/up" "$WORK/recv" "upload 20 MB"
+	e2e_finish
 }
 upload_20m_cleanup()
 {
@@ -165,6 +180,7 @@ parallel_50_body()
 		e2e_same "$WORK/www/p$i" "$WORK/got.p$i" "parallel $i"
 		i=$((i + 1))
 	done
+	e2e_finish
 }
 parallel_50_cleanup()
 {
@@ -191,6 +207,7 @@ ping_body()
 	    e2e_fail "ping -s 1400: $(tail -n 3 "$WORK/ping.out")"
 	grep -q '^1408 bytes from' "$WORK/ping.out" ||
 	    e2e_fail "ping -s 1400: no full-size replies"
+	e2e_finish
 }
 ping_cleanup()
 {
@@ -228,6 +245,7 @@ dns_body()
 	    +tries=3 +short big.test.slirp TXT | tr -d '" ')
 	[ "$a" = "$(e2e_bigtxt)" ] ||
 	    e2e_fail "large answer: got ${#a} bytes of TXT, wanted 1500"
+	e2e_finish
 }
 dns_cleanup()
 {
@@ -256,6 +274,7 @@ refused_body()
 	grep -q 'Connection refused' "$WORK/curl.err" ||
 	    e2e_fail "not refused: $(tail -n 1 "$WORK/curl.err")"
 	[ "$ms" -lt 1500 ] || e2e_fail "refusal took $ms ms"
+	e2e_finish
 }
 refused_cleanup()
 {
@@ -303,6 +322,7 @@ mtu_296_head()
 mtu_296_body()
 {
 	e2e_mtu 296 2000000
+	e2e_finish
 }
 mtu_296_cleanup()
 {
@@ -317,6 +337,7 @@ mtu_1500_head()
 mtu_1500_body()
 {
 	e2e_mtu 1500 5000000
+	e2e_finish
 }
 mtu_1500_cleanup()
 {
@@ -349,14 +370,49 @@ loss_1pct_body()
 	set -- $lost
 	[ "${1:-0}" -gt 0 ] && [ "${2:-0}" -gt 0 ] ||
 	    e2e_fail "the shim lost nothing ($lost): the test proved nothing"
+	e2e_finish
 }
 loss_1pct_cleanup()
 {
 	e2e_teardown
 }
 
+atf_test_case harness_fullbolt cleanup
+harness_fullbolt_head()
+{
+	e2e_head "the harness itself, against the original Slirp 1.0"
+}
+harness_fullbolt_body()
+{
+	# Whatever SLIRPD_E2E_SERVER says: this case proves the shim and
+	# lib.sh against a known server, so that a failure of the cases
+	# above points at the server under test, not at the harness.
+	E2E_SERVER=fullbolt
+	e2e_setup
+	mkdir "$WORK/www"
+	e2e_mkfile "$WORK/www/f" 2000000
+	e2e_http_start "$WORK/www" || e2e_fail "http server"
+	e2e_nc_listen "$WORK/recv" || e2e_fail "nc listener"
+	e2e_up
+	e2e_get f
+	e2e_same "$WORK/www/f" "$WORK/got.f" "download through fullbolt"
+	timeout 130 ip netns exec "$NS" nc -N -w 30 "$E2E_HOST" "$NC_PORT" \
+	    < "$WORK/www/f" > /dev/null || e2e_fail "nc upload failed"
+	e2e_wait 30 e2e_dead "$NC_PID" || e2e_fail "listener still open"
+	e2e_same "$WORK/www/f" "$WORK/recv" "upload through fullbolt"
+	e2e_link_down
+	grep -q 'Your address is 10.0.2.15' "$WORK/shim.log" ||
+	    e2e_fail "the shim did not show Slirp's banner"
+	e2e_finish
+}
+harness_fullbolt_cleanup()
+{
+	e2e_teardown
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case harness_fullbolt
 	atf_add_test_case ping
 	atf_add_test_case refused
 	atf_add_test_case dns

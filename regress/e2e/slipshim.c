@@ -592,7 +592,7 @@ main(int argc, char *argv[])
 			cidr = optarg;
 			break;
 		case 'b':
-			text_budget = 4096;
+			text_budget = 16384;
 			break;
 		case 'l':
 			loss = strtod(optarg, &end);
