@@ -185,6 +185,7 @@ tcp_reass(struct tcpcb *tp, tcp_seq seq, const uint8_t *data, size_t len)
 			return 0;
 		}
 		ring_write_at(&tp->rcv, tp->rcv.len + off, data, len);
+		tp->ooo_last = seq;
 		return 0;
 	}
 	ring_write_at(&tp->rcv, tp->rcv.len, data, len);

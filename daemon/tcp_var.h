@@ -121,6 +121,7 @@ struct tcp_ooo {
 #define TF_CONNECTING	0x0200	/* host socket connect in progress */
 #define TF_HOSTERR	0x0400	/* host socket failed; reset pending */
 #define TF_BLOCKED	0x0800	/* output room ran out */
+#define TF_SACK_PERMIT	0x1000	/* the guest takes SACK blocks (RFC 2018) */
 
 struct tcpcb {
 	TAILQ_ENTRY(tcpcb)	 entry;		/* all connections */
@@ -177,6 +178,7 @@ struct tcpcb {
 	struct tcp_ring		 rcv;		/* guest data for the host */
 	struct tcp_ooo		 ooo[TCP_OOO_MAX];
 	unsigned int		 nooo;
+	tcp_seq			 ooo_last;	/* newest out-of-order segment */
 };
 
 TAILQ_HEAD(tcpcb_head, tcpcb);
@@ -236,6 +238,7 @@ int		 tcp_output(struct tcpcb *);
 void		 tcp_send_rst(struct tcpcb *);
 void		 tcp_send_probe(struct tcpcb *, tcp_seq seq, size_t len);
 void		 tcp_setpersist(struct tcpcb *);
+unsigned int	 tcp_sack_optlen(const struct tcpcb *);
 
 /* tcp_timer.c */
 void		 tcp_xmit_timer(struct tcpcb *, uint32_t rtt);
