@@ -205,6 +205,49 @@ tcp_setpersist(struct tcpcb *tp)
 		tp->rxtshift++;
 }
 
+/*
+ * In recovery with a scoreboard: resend up to maxsegs segments from the
+ * holes below the highest SACKed byte (RFC 6675 NextSeg, rule 1),
+ * each hole once per recovery.
+ */
+void
+tcp_sack_rexmit(struct tcpcb *tp, unsigned int maxsegs)
+{
+	tcp_seq h, top;
+	unsigned int i;
+	size_t len, seglim;
+
+	if (tp->nsacked == 0 || !(tp->flags & TF_FASTRECOV))
+		return;
+	top = tp->sacked[tp->nsacked - 1].end;
+	seglim = tp->maxseg - tcp_sack_optlen(tp);
+	h = SEQ_MAX(tp->rexmit_next, tp->snd_una);
+	while (maxsegs > 0) {
+		for (i = 0; i < tp->nsacked; i++) {
+			if (SEQ_LT(h, tp->sacked[i].start))
+				break;
+			if (SEQ_LT(h, tp->sacked[i].end))
+				h = tp->sacked[i].end;
+		}
+		if (i == tp->nsacked || !SEQ_LT(h, top))
+			break;		/* no hole below the top */
+		len = tp->sacked[i].start - h;
+		if (len > seglim)
+			len = seglim;
+		if (h - tp->snd_una + len > tp->snd.len)
+			break;
+		if (tp->s->ops.output_room(tp->s->arg) < 60 + TCP_MAXOLEN + len)
+			break;
+		(void)tcp_send_seg(tp, h, TH_ACK, h - tp->snd_una, len);
+		tp->s->st.tcp_rexmt_sack++;
+		h += (tcp_seq)len;
+		tp->rexmit_next = h;
+		if (tp->t_rexmt == 0)
+			tp->t_rexmt = tp->s->now + tcp_rexmt_value(tp);
+		maxsegs--;
+	}
+}
+
 /* Worth a pure window update?  RFC 1122 4.2.3.3 receiver SWS. */
 static int
 tcp_want_winupdate(const struct tcpcb *tp)

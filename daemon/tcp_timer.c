@@ -105,6 +105,8 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tp->snd_recover = tp->snd_max;
 	tp->flags &= ~TF_FASTRECOV;
 	tp->dupacks = 0;
+	/* RFC 6675 5.1: the receiver may have reneged; start afresh. */
+	tp->nsacked = 0;
 	tcp_output(tp);
 	return 0;
 }

@@ -179,6 +179,10 @@ struct tcpcb {
 	struct tcp_ooo		 ooo[TCP_OOO_MAX];
 	unsigned int		 nooo;
 	tcp_seq			 ooo_last;	/* newest out-of-order segment */
+	/* Sender scoreboard: what the guest SACKed above snd_una. */
+	struct tcp_ooo		 sacked[TCP_OOO_MAX];
+	unsigned int		 nsacked;
+	tcp_seq			 rexmit_next;	/* recovery: next hole to resend */
 };
 
 TAILQ_HEAD(tcpcb_head, tcpcb);
@@ -206,6 +210,8 @@ struct tcp_seg {
 	uint16_t		 mss;
 	uint8_t			 ws;
 	uint32_t		 tsval, tsecr;
+	unsigned int		 nsack;
+	tcp_seq			 sack[4][2];
 };
 
 /* tcp_subr.c */
@@ -225,6 +231,10 @@ void		 tcp_respond(struct stack *, in_addr_t src, in_addr_t dst,
 		    uint8_t flags);
 uint32_t	 tcp_rcv_space(const struct tcpcb *);
 uint32_t	 tcp_tsval(const struct tcpcb *);
+int		 range_insert(struct tcp_ooo *, unsigned int *, unsigned int max,
+		    tcp_seq start, tcp_seq end);
+void		 range_trim(struct tcp_ooo *, unsigned int *, tcp_seq below);
+uint32_t	 range_bytes(const struct tcp_ooo *, unsigned int);
 int		 ring_alloc(struct tcp_ring *);
 void		 ring_write_at(struct tcp_ring *, size_t off, const uint8_t *,
 		    size_t);
@@ -239,6 +249,7 @@ void		 tcp_send_rst(struct tcpcb *);
 void		 tcp_send_probe(struct tcpcb *, tcp_seq seq, size_t len);
 void		 tcp_setpersist(struct tcpcb *);
 unsigned int	 tcp_sack_optlen(const struct tcpcb *);
+void		 tcp_sack_rexmit(struct tcpcb *, unsigned int maxsegs);
 
 /* tcp_timer.c */
 void		 tcp_xmit_timer(struct tcpcb *, uint32_t rtt);
@@ -257,7 +268,8 @@ struct tcp_debug {
 	uint32_t	 rcv_wnd;	/* what we would advertise now */
 	tcp_seq		 snd_una, snd_nxt, snd_max, rcv_nxt, iss, irs;
 	size_t		 snd_len, rcv_len, snd_cap, rcv_cap;
-	unsigned int	 nooo;
+	unsigned int	 nooo, nsacked;
+	uint32_t	 sacked_bytes;
 	uint8_t		 snd_scale, rcv_scale;
 	int		 hostfd;
 	uint64_t	 t_rexmt, t_persist, t_delack, t_keep, t_2msl;
