@@ -222,8 +222,12 @@ tcp_dupack(struct tcpcb *tp, const struct tcp_seg *sg)
 	}
 	tp->dupacks++;
 	if (tp->flags & TF_FASTRECOV) {
-		/* Each dup ACK is a segment that left the network. */
-		tp->cwnd += tp->maxseg;
+		/*
+		 * Each dup ACK is a segment that left the network: NewReno
+		 * inflates cwnd, SACK counts it out of the pipe instead.
+		 */
+		if (!(tp->flags & TF_SACK_PERMIT))
+			tp->cwnd += tp->maxseg;
 		tcp_sack_rexmit(tp, 1);
 		tcp_output(tp);
 		return 1;
@@ -274,7 +278,9 @@ tcp_dupack(struct tcpcb *tp, const struct tcp_seg *sg)
 	tp->cwnd = tp->maxseg;
 	tcp_output(tp);
 	tp->rexmit_next = tp->snd_nxt;
-	tp->cwnd = tp->ssthresh + 3 * tp->maxseg;
+	tp->cwnd = tp->ssthresh;
+	if (!(tp->flags & TF_SACK_PERMIT))
+		tp->cwnd += 3 * tp->maxseg;
 	if (SEQ_GT(onxt, tp->snd_nxt))
 		tp->snd_nxt = onxt;
 	return 1;
@@ -322,11 +328,15 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg)
 					    tcp_rexmt_value(tp);
 			} else
 				tcp_output(tp);
-			tp->cwnd = incr > acked ? incr - acked : 0;
-			if (acked >= tp->maxseg)
-				tp->cwnd += tp->maxseg;
-			if (tp->cwnd < tp->maxseg)
-				tp->cwnd = tp->maxseg;
+			if (tp->flags & TF_SACK_PERMIT)
+				tp->cwnd = incr;	/* the pipe decides */
+			else {
+				tp->cwnd = incr > acked ? incr - acked : 0;
+				if (acked >= tp->maxseg)
+					tp->cwnd += tp->maxseg;
+				if (tp->cwnd < tp->maxseg)
+					tp->cwnd = tp->maxseg;
+			}
 			if (SEQ_GT(onxt, tp->snd_nxt))
 				tp->snd_nxt = onxt;
 			tp->dupacks = 0;
@@ -358,10 +368,11 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg)
 	range_trim(tp->sacked, &tp->nsacked, tp->snd_una);
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
-	if (tp->snd_una == tp->snd_max)
+	if (tp->snd_una == tp->snd_max) {
 		tp->t_rexmt = 0;
-	else if (tp->t_persist == 0)
-		tp->t_rexmt = s->now + tcp_rexmt_value(tp);
+		tp->flags &= ~TF_TLP;
+	} else if (tp->t_persist == 0)
+		tcp_arm_rexmt(tp);
 	return finacked;
 }
 
@@ -394,6 +405,7 @@ static int
 tcp_ack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t tiwin)
 {
 	struct stack *s = tp->s;
+	uint32_t sb;
 
 	if (SEQ_GT(sg->ack, tp->snd_max)) {
 		/* Acks what we never sent: ACK back and drop (RFC 5961 5). */
@@ -408,11 +420,21 @@ tcp_ack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t tiwin)
 		tp->flags |= TF_ACKNOW;
 		return -1;
 	}
+	sb = range_bytes(tp->sacked, tp->nsacked);
 	tcp_sack_update(tp, sg);
 	if (SEQ_LEQ(sg->ack, tp->snd_una)) {
 		/*
+		 * With SACK, a duplicate ACK must also SACK new data
+		 * (RFC 6675 2): window updates are not losses.
+		 */
+		if ((tp->flags & TF_SACK_PERMIT) &&
+		    range_bytes(tp->sacked, tp->nsacked) == sb) {
+			tcp_update_window(tp, sg, tiwin);
+			return 0;
+		}
+		/*
 		 * A duplicate ACK.  RFC 5681 also wants an unchanged window,
-		 * but a receiver without SACK (we offer none) charges each
+		 * but a receiver without SACK charges each
 		 * out-of-order segment to its window and Linux autotunes it
 		 * at the same time: the window moves with every dup ACK.
 		 * Its window is taken first.  (In persist there is no

@@ -68,6 +68,8 @@ typedef uint32_t tcp_seq;
 #define TCP_PERSMIN		5000	/* persist interval bounds (BSD values) */
 #define TCP_PERSMAX		60000
 #define TCP_DELACK		100	/* RFC 1122 4.2.3.2: under 500 ms */
+#define TCP_WCDELACK		200	/* the guest's worst delayed ACK */
+#define TCP_PTO_MIN		10	/* tail loss probe floor */
 /*
  * MSL 15 s, so TIME_WAIT lasts 30 s.  The guest sits one serial hop
  * away: an old duplicate can only live as long as the line queue holds
@@ -122,6 +124,7 @@ struct tcp_ooo {
 #define TF_HOSTERR	0x0400	/* host socket failed; reset pending */
 #define TF_BLOCKED	0x0800	/* output room ran out */
 #define TF_SACK_PERMIT	0x1000	/* the guest takes SACK blocks (RFC 2018) */
+#define TF_TLP		0x2000	/* t_rexmt is a tail loss probe timeout */
 
 struct tcpcb {
 	TAILQ_ENTRY(tcpcb)	 entry;		/* all connections */
@@ -250,12 +253,14 @@ void		 tcp_send_probe(struct tcpcb *, tcp_seq seq, size_t len);
 void		 tcp_setpersist(struct tcpcb *);
 unsigned int	 tcp_sack_optlen(const struct tcpcb *);
 void		 tcp_sack_rexmit(struct tcpcb *, unsigned int maxsegs);
+void		 tcp_send_tlp(struct tcpcb *);
 
 /* tcp_timer.c */
 void		 tcp_xmit_timer(struct tcpcb *, uint32_t rtt);
 void		 tcp_canceltimers(struct tcpcb *);
 void		 tcp_set_keep(struct tcpcb *);
 uint32_t	 tcp_rexmt_value(const struct tcpcb *);
+void		 tcp_arm_rexmt(struct tcpcb *);
 
 /* For tests: a snapshot of the connection to guest port gport. */
 struct tcp_debug {

@@ -297,9 +297,9 @@ ATF_TC_BODY(sack_recovery, tc)
 {
 	struct tguest g;
 	struct tcp_debug d;
-	uint32_t seq[8], blk[2][2];
+	uint32_t seq[8], blk[2][2], blk2[3][2];
 	size_t got = 0;
-	int i, n = 0;
+	int i, n = 0, found;
 
 	fill();
 	start_default();
@@ -337,20 +337,31 @@ ATF_TC_BODY(sack_recovery, tc)
 	ATF_CHECK_EQ(t_st()->tcp_fastrexmt, 1);
 	ATF_REQUIRE(t_pop(&S));
 	ATF_CHECK_EQ(S.seq, seq[0]);
-	t_drop_all();
-	/* 5 arrives: the scoreboard names the next hole, 3. */
+	/* The first burst also refills the other hole, 3. */
+	found = 0;
+	while (t_pop(&S))
+		if (S.seq == seq[3])
+			found = 1;
+	ATF_CHECK(found);
+	/* 5 arrives: those holes are not resent again. */
 	blk[1][1] = seq[6];
-	sack_ack(&g, blk, 2);
-	ATF_REQUIRE(t_pop(&S));
-	ATF_CHECK_EQ(S.seq, seq[3]);
-	ATF_CHECK_EQ(S.len, d.maxseg);
-	ATF_CHECK_EQ(t_st()->tcp_rexmt_sack, 1);
-	t_drop_all();
-	/* Once more: no hole below the highest SACK is left to resend. */
-	blk[1][1] = seq[7];
 	sack_ack(&g, blk, 2);
 	while (t_pop(&S))
 		ATF_CHECK(S.seq != seq[3] && S.seq != seq[0]);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt_sack, 0);
+	/* 6 is lost, 7 arrives: the scoreboard names the new hole. */
+	blk2[0][0] = seq[1];
+	blk2[0][1] = seq[3];
+	blk2[1][0] = seq[4];
+	blk2[1][1] = seq[6];
+	blk2[2][0] = seq[7];
+	blk2[2][1] = seq[7] + d.maxseg;
+	sack_ack(&g, blk2, 3);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.seq, seq[6]);
+	ATF_CHECK_EQ(S.len, d.maxseg);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt_sack, 1);
+	t_drop_all();
 	ATF_CHECK_EQ(t_st()->tcp_rexmt, 0);
 	/* Everything acked: recovery over, scoreboard empty. */
 	g.rcv_nxt = seq[7] + d.maxseg;
@@ -366,6 +377,47 @@ ATF_TC_BODY(sack_recovery, tc)
 	blk[0][1] = g.rcv_nxt + 2000;
 	sack_ack(&g, blk, 1);
 	ATF_CHECK_EQ(t_dbg(&g).nsacked, 0);
+	close(g.hostfd);
+	t_finish();
+}
+
+ATF_TC_WITHOUT_HEAD(tail_loss_probe);
+ATF_TC_BODY(tail_loss_probe, tc)
+{
+	struct tguest g;
+	uint32_t first = 0, last = 0;
+	int n = 0;
+
+	fill();
+	start_default();
+	t_guest_init(&g, "10.0.2.2", 5001, 42012);
+	connect_full(&g, 0, 1);		/* RTT sample 0 from the handshake */
+	t_drop_all();
+	ATF_REQUIRE_EQ(write(g.hostfd, src, 3 * 1448), 3 * 1448);
+	t_pump();
+	while (t_pop(&S))
+		if (S.len > 0) {
+			if (n++ == 0)
+				first = S.seq;
+			last = S.seq;
+		}
+	ATF_REQUIRE_EQ(n, 3);
+	ATF_CHECK(t_dbg(&g).flags & TF_TLP);
+	/* PTO = max(2 SRTT, 10 ms): the last segment again. */
+	t_advance(TCP_PTO_MIN - 1);
+	ATF_CHECK_EQ(E.qn, 0);
+	t_advance(1);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.seq, last);
+	ATF_CHECK_EQ(S.len, 1448);
+	ATF_CHECK_EQ(t_st()->tcp_tlp, 1);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt, 0);
+	/* No answer: the RTO follows, from snd_una, once. */
+	t_next(100000);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.seq, first);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt, 1);
+	ATF_CHECK_EQ(t_st()->tcp_tlp, 1);
 	close(g.hostfd);
 	t_finish();
 }
@@ -710,6 +762,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rto_backoff_and_giveup);
 	ATF_TP_ADD_TC(tp, fast_retransmit);
 	ATF_TP_ADD_TC(tp, sack_recovery);
+	ATF_TP_ADD_TC(tp, tail_loss_probe);
 	ATF_TP_ADD_TC(tp, reorder_and_duplicates);
 	ATF_TP_ADD_TC(tp, sack_blocks);
 	ATF_TP_ADD_TC(tp, rtt_timed);
