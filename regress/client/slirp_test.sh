@@ -257,7 +257,10 @@ raw_while_running_and_signals_body()
 		run_pty sh -c 'stty -g; exec 3<&0
 		    "$0" -S "$1" <&3 & p=$!
 		    while ! grep -q holding daemon.out; do sleep 0.05; done
-		    sleep 0.2; stty -a | tr " " "\n" | grep -x -e -icanon -e -echo
+		    i=0; while [ $i -lt 100 ] &&
+		        ! stty -a | tr " " "\n" | grep -qx -e -icanon; do
+		        sleep 0.05; i=$((i + 1)); done
+		    stty -a | tr " " "\n" | grep -x -e -icanon -e -echo
 		    kill -'$sig' $p; wait $p; echo "rc=$?"; stty -g' \
 		    "$SLIRP" "$PWD/sock"
 		wait_daemon
