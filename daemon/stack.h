@@ -77,6 +77,11 @@ struct stack_stats {
 			tcp_ooo, tcp_rst_in, tcp_rst_out, tcp_persist,
 			tcp_keepalive_drop, tcp_rcvwnd_drop, tcp_delack;
 	uint64_t	sock_req, sock_fail;
+	/* Broadcast/multicast/martian destinations, flows refused at
+	 * max_flows, DNS queries no upstream answered, echoes unanswered,
+	 * guest datagrams a host socket did not take. */
+	uint64_t	ip_bcast, flow_limit, dns_timeout, icmp_timeout,
+			udp_send_drop;
 };
 
 void	 stack_default_config(struct stack_config *);

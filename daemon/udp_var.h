@@ -1,0 +1,22 @@
+/* Shared by udp.c and its DNS relay (dns.c); not for other modules. */
+#ifndef SLIRPD_UDP_VAR_H
+#define SLIRPD_UDP_VAR_H
+
+#include "stack_var.h"
+
+#define DNS_PORT	53
+
+/* A UDP datagram to the guest; 0 when queued, -1 when dropped. */
+int	 udp_output(struct stack *, in_addr_t src, in_port_t sport,
+	    in_addr_t dst, in_port_t dport, const uint8_t *, size_t);
+
+struct dns_state;
+struct dns_state *dns_init(struct stack *);
+void	 dns_free(struct stack *, struct dns_state *);
+/* A query from the guest's sport to the relay (p->dst, port 53). */
+void	 dns_input(struct stack *, struct dns_state *, const struct ip_pkt *,
+	    in_port_t sport, const uint8_t *msg, size_t len);
+void	 dns_timers(struct stack *, struct dns_state *);
+int64_t	 dns_next_timer(const struct stack *, const struct dns_state *);
+
+#endif
