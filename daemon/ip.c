@@ -137,8 +137,11 @@ reasm_charge(struct stack *s, struct reasm *q, size_t n)
 {
 	struct reasm *old;
 
-	if (n > s->cfg.reasm_max)
+	if (n > s->cfg.reasm_max) {
+		s->st.ip_reasm_drop++;
+		reasm_free(s, q);
 		return -1;
+	}
 	while (s->ip->mem + n > s->cfg.reasm_max) {
 		old = TAILQ_FIRST(&s->ip->q);
 		s->st.ip_reasm_drop++;
@@ -231,7 +234,7 @@ reasm_complete(struct stack *s, struct reasm *q)
 }
 
 static struct reasm *
-reasm_find(struct stack *s, const uint8_t *p)
+reasm_lookup(struct stack *s, const uint8_t *p)
 {
 	struct reasm *q;
 	in_addr_t src, dst;
@@ -243,8 +246,24 @@ reasm_find(struct stack *s, const uint8_t *p)
 		if (q->id == id && q->proto == p[9] && q->src == src &&
 		    q->dst == dst)
 			return q;
-	if ((q = calloc(1, sizeof(*q))) == NULL)
+	return NULL;
+}
+
+static struct reasm *
+reasm_find(struct stack *s, const uint8_t *p)
+{
+	struct reasm *q;
+	in_addr_t src, dst;
+	uint16_t id = get16(p + 4);
+
+	if ((q = reasm_lookup(s, p)) != NULL)
+		return q;
+	memcpy(&src, p + 12, 4);
+	memcpy(&dst, p + 16, 4);
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		s->st.ip_reasm_drop++;
 		return NULL;
+	}
 	q->src = src;
 	q->dst = dst;
 	q->id = id;
@@ -274,14 +293,12 @@ ip_reasm(struct stack *s, const uint8_t *p, size_t tot, size_t hlen)
 	}
 	if (off + len + 20 > IP_MAXPACKET) {
 		s->st.ip_reasm_drop++;
-		if ((q = reasm_find(s, p)) != NULL)
+		if ((q = reasm_lookup(s, p)) != NULL)
 			reasm_free(s, q);
 		return;
 	}
-	if ((q = reasm_find(s, p)) == NULL) {
-		s->st.ip_reasm_drop++;
-		return;
-	}
+	if ((q = reasm_find(s, p)) == NULL)
+		return;		/* counted */
 	/* A fragment that contradicts the known end poisons the datagram. */
 	if ((q->have_last && off + len > q->total) ||
 	    (!mf && q->have_last && off + len != q->total)) {
