@@ -165,19 +165,18 @@ flow_refuse(struct stack *s, struct udp_flow *f, int error)
 	icmp_error(s, f->orig, f->origlen, 3, refuse_code(error));
 }
 
-/* Hand one datagram to the host socket; 0 or an errno. */
-static int
+/* Hand one datagram to the host socket. */
+static void
 flow_send(struct stack *s, struct udp_flow *f, const uint8_t *d, size_t len)
 {
 	/* syscall: sendto (send on the connected UDP socket) */
 	if (send(f->so->fd, d, len, MSG_DONTWAIT) == -1) {
-		if (errno == ECONNREFUSED)
+		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH)
 			flow_refuse(s, f, errno);
 		else
 			s->st.udp_send_drop++;
-		return errno;
 	}
-	return 0;
 }
 
 static void
@@ -192,7 +191,9 @@ flow_read(struct stack *s, struct ssock *so, short revents)
 		n = recv(so->fd, s->udp->rbuf, sizeof(s->udp->rbuf),
 		    MSG_DONTWAIT | MSG_TRUNC);
 		if (n == -1) {
-			if (errno == ECONNREFUSED)
+			/* Connected sockets report the host's ICMP errors. */
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH)
 				flow_refuse(s, f, errno);
 			return;
 		}
