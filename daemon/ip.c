@@ -325,14 +325,16 @@ ip_reasm(struct stack *s, const uint8_t *p, size_t tot, size_t hlen)
 	reasm_complete(s, q);
 }
 
-/* Destinations nobody answers: broadcast, multicast, martians. */
+/*
+ * Destinations nobody answers: broadcast, multicast, 0.  Loopback is
+ * let through: stack_host_addr() treats it as the host alias.
+ */
 static int
 ip_bad_dst(const struct stack *s, in_addr_t dst)
 {
 	uint32_t h = ntohl(dst);
 
-	if (h == 0 || h == 0xffffffff || (h >> 28) >= 0xe ||
-	    (h >> 24) == 127)
+	if (h == 0 || h == 0xffffffff || (h >> 28) >= 0xe)
 		return 1;
 	if (stack_is_special(s, dst) &&
 	    (dst & ~s->cfg.netmask) == ~s->cfg.netmask)

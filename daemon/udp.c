@@ -349,9 +349,14 @@ udp_input(struct stack *s, const struct ip_pkt *p)
 		s->st.udp_bad++;
 		return;
 	}
-	if (stack_is_special(s, p->dst) &&
-	    udp_special(s, p, sport, dport, p->l4 + 8, ulen - 8, &host))
+	if (stack_is_special(s, p->dst)) {
+		if (udp_special(s, p, sport, dport, p->l4 + 8, ulen - 8,
+		    &host))
+			return;
+	} else if (stack_host_addr(s, p->dst, &host) == -1) {
+		icmp_error(s, p->ip, p->iplen, 3, 13);
 		return;
+	}
 	if ((f = flow_find(s, p, sport, dport)) == NULL &&
 	    (f = flow_new(s, p, sport, dport, host)) == NULL) {
 		icmp_error(s, p->ip, p->iplen, 3, 1);
