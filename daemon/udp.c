@@ -392,6 +392,12 @@ udp_timers(struct stack *s)
 	dns_timers(s, s->udp->dns);
 }
 
+int
+dns_upstream_pick(const struct stack *s, in_addr_t *addr, in_port_t *port)
+{
+	return dns_pick(s, s->udp->dns, addr, port);
+}
+
 int64_t
 udp_next_timer(const struct stack *s)
 {
