@@ -353,8 +353,58 @@ ATF_TC_BODY(echo_real_ping_socket, tc)
 	fake_done(&f);
 }
 
+ATF_TC_WITHOUT_HEAD(echo_bounds);
+ATF_TC_BODY(echo_bounds, tc)
+{
+	struct fake f;
+	uint8_t b[200], r[200], first[200];
+	size_t n;
+	ssize_t k;
+	uint16_t i, sum;
+	int peer, got = 0;
+
+	fake_init(&f);
+	fake_start(&f);
+	/* Only a few echoes wait for the socket; the rest are counted. */
+	for (i = 0; i < 10; i++) {
+		n = echo_dgram(b, FAR, 7, i, 8);
+		stack_input(f.s, b, n);
+	}
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_timeout, 6);
+	peer = fake_answer_pair(&f, 0);
+	/* 70 more: the table holds 64, the oldest give way. */
+	for (i = 10; i < 80; i++) {
+		n = echo_dgram(b, FAR, 7, i, 8);
+		stack_input(f.s, b, n);
+	}
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_timeout, 6 + 10);
+	while ((k = recv(peer, r, sizeof(r), 0)) > 0) {
+		if (got++ == 0)
+			memcpy(first, r, (size_t)k);
+	}
+	ATF_CHECK_EQ(got, 74);
+	/* The first (evicted) gets nothing; the last is answered. */
+	first[0] = 0;
+	first[2] = first[3] = 0;
+	sum = in_cksum(first, 16);
+	memcpy(first + 2, &sum, 2);
+	ATF_REQUIRE_EQ(send(peer, first, 16, 0), 16);
+	r[0] = 0;
+	r[2] = r[3] = 0;
+	sum = in_cksum(r, 16);
+	memcpy(r + 2, &sum, 2);
+	ATF_REQUIRE_EQ(send(peer, r, 16, 0), 16);
+	fake_wait_out(&f, 1);
+	fake_poll(&f, 50);
+	ATF_REQUIRE_EQ(f.nout, 1);
+	check_echo_reply(&f, 0, FAR, 7, 79, 8);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_bad, 1);
+	fake_done(&f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, echo_bounds);
 	ATF_TP_ADD_TC(tp, echo_real_ping_socket);
 	ATF_TP_ADD_TC(tp, echo_local);
 	ATF_TP_ADD_TC(tp, bad_input);
