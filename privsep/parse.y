@@ -115,6 +115,7 @@ static void	 check_refs(void);
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
 %type	<v.string>	string
+%destructor	{ free($$); } <v.string>
 %type	<v.number>	action hostalias resport
 %type	<v.net>		target
 %type	<v.port>	portspec
