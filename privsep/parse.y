@@ -24,7 +24,7 @@
 
 #define MAXINCLUDE	8	/* nesting depth of include "file" */
 #define MAXTOKEN	4096	/* longest word or quoted string */
-#define MAXEXPAND	4096	/* longest macro value */
+#define MAXVALUE	4096	/* longest macro value */
 #define MAXREFS		1024	/* user/group blocks checked after the parse */
 
 struct cfile {
@@ -62,11 +62,8 @@ static struct fname	*fnames;
 static int		 lexerr;	/* the lexer already said why */
 static int		 stmtpos;	/* tokens since the statement began */
 static char		 stmtword[NAMELEN];	/* its first bare word */
-static int		 lastexp;	/* the last character came from expbuf */
 static int		 nfiles;
 static struct cfile	*file;
-static char		 expbuf[MAXEXPAND];	/* text of an expanded $macro */
-static size_t		 explen, exppos;
 static int		 errors;
 static int		 secrecy;
 static struct sym	*symhead;
@@ -134,6 +131,7 @@ include		: INCLUDE STRING {
 			int r = pushfile($2, secrecy);
 
 			free($2);
+			$2 = NULL;
 			if (r == -1)
 				YYERROR;
 		}
@@ -160,7 +158,9 @@ varset		: STRING '=' string {
 			else if (symset($1, $3, 0) == -1)
 				perr("cannot store macro %s", $1);
 			free($1);
+			$1 = NULL;
 			free($3);
+			$3 = NULL;
 			if (bad)
 				YYERROR;
 		}
@@ -170,22 +170,26 @@ main		: SOCKET STRING {
 			copyname(conf->socket_path, sizeof(conf->socket_path),
 			    "socket", $2, 1);
 			free($2);
+			$2 = NULL;
 		}
 		| CONTROL SOCKET STRING {
 			copyname(conf->ctl_socket_path,
 			    sizeof(conf->ctl_socket_path), "control socket", $3,
 			    1);
 			free($3);
+			$3 = NULL;
 		}
 		| ENGINE USER STRING {
 			copyname(conf->engine_user, sizeof(conf->engine_user),
 			    "engine user", $3, 0);
 			free($3);
+			$3 = NULL;
 		}
 		| CHROOT STRING {
 			copyname(conf->chroot_dir, sizeof(conf->chroot_dir),
 			    "chroot", $2, 1);
 			free($2);
+			$2 = NULL;
 		}
 		| RESOLVER STRING resport {
 			struct in_addr ia;
@@ -203,16 +207,19 @@ main		: SOCKET STRING {
 				conf->nresolvers++;
 			}
 			free($2);
+			$2 = NULL;
 		}
 		| POLICY STRING {
 			curpol = new_policy($2);
 			free($2);
+			$2 = NULL;
 		} '{' polstmts polend '}' {
 			curpol = NULL;
 		}
 		| USER STRING {
 			new_bind(0, $2);
 			free($2);
+			$2 = NULL;
 		} '{' bindstmts bindend '}' {
 			if (!curbind_set)
 				perr("user block without policy");
@@ -220,6 +227,7 @@ main		: SOCKET STRING {
 		| GROUP STRING {
 			new_bind(1, $2);
 			free($2);
+			$2 = NULL;
 		} '{' bindstmts bindend '}' {
 			if (!curbind_set)
 				perr("group block without policy");
@@ -284,6 +292,7 @@ target		: ANY		{ $$.addr = 0; $$.mask = 0; }
 				$$.mask = 0;
 			}
 			free($1);
+			$1 = NULL;
 		}
 		;
 
@@ -301,6 +310,7 @@ portspec	: /* empty */	{ $$.lo = 0; $$.hi = 65535; }
 				$$.hi = 65535;
 			}
 			free($2);
+			$2 = NULL;
 		}
 		;
 
@@ -329,6 +339,7 @@ bindopt		: POLICY STRING {
 				perr("too many user and group blocks");
 			curbind_set = 1;
 			free($2);
+			$2 = NULL;
 		}
 		;
 
@@ -535,8 +546,8 @@ check_refs(void)
 }
 
 /*
- * Lexer.  Characters come from the expansion of a $macro first, then
- * from the lexer's own look-ahead, then from the current file.
+ * Lexer.  Characters come from the lexer's own look-ahead, then from
+ * the current file.
  */
 static int
 lgetc_file(void)
@@ -551,10 +562,6 @@ lungetc(int c)
 {
 	if (c == EOF)
 		return;
-	if (lastexp && exppos > 0) {
-		exppos--;
-		return;
-	}
 	if (file->nungot < (int)(sizeof(file->ungot) /
 	    sizeof(file->ungot[0])))
 		file->ungot[file->nungot++] = c;
@@ -565,11 +572,6 @@ lgetc(void)
 {
 	int c, next;
 
-	if (exppos < explen) {
-		lastexp = 1;
-		return (unsigned char)expbuf[exppos++];
-	}
-	lastexp = 0;
 	c = lgetc_file();
 	if (c == '\0') {
 		perr("NUL byte in file");
@@ -681,22 +683,47 @@ lex_quoted(int q)
 	return STRING;
 }
 
+/* A word is a number, a keyword or a string. */
+static int
+classify(const char *buf)
+{
+	size_t i, n = strlen(buf);
+	int tok;
+
+	for (i = 0; i < n && isdigit((unsigned char)buf[i]); i++)
+		;
+	if (i == n && n > 0) {
+		if (n > 10 || strtoll(buf, NULL, 10) > INT_MAX) {
+			perr("number \"%s\" too large", buf);
+			return ERROR;
+		}
+		yylval.v.number = strtoll(buf, NULL, 10);
+		return NUMBER;
+	}
+	tok = lookup(buf);
+	if (tok == STRING && (yylval.v.string = strdup(buf)) == NULL) {
+		perr("out of memory");
+		return ERROR;
+	}
+	return tok;
+}
+
+/*
+ * $name stands for exactly one word: the macro's value, whatever it
+ * holds, so names with blanks or quotes need no second quoting.
+ */
 static int
 lex_macro(void)
 {
-	char name[MAXTOKEN];
+	char name[NAMELEN];
 	const char *val;
 	size_t n = 0;
 	int c;
 
-	if (exppos < explen) {
-		perr("macro expansion inside a macro value");
-		return -1;
-	}
 	while ((c = lgetc()) != EOF && (isalnum(c) || c == '_')) {
 		if (n >= sizeof(name) - 1) {
 			perr("macro name too long");
-			return -1;
+			return ERROR;
 		}
 		name[n++] = (char)c;
 	}
@@ -704,32 +731,21 @@ lex_macro(void)
 	name[n] = '\0';
 	if (n == 0) {
 		perr("'$' without a macro name");
-		return -1;
+		return ERROR;
 	}
 	if ((val = symget(name)) == NULL) {
 		perr("macro '%s' not defined", name);
-		return -1;
+		return ERROR;
 	}
-	/* The value is lexed again as if written in place of $name. */
-	n = strlen(val);
-	if (n >= sizeof(expbuf)) {
-		perr("macro '%s' too long", name);
-		return -1;
-	}
-	memcpy(expbuf, val, n);
-	explen = n;
-	exppos = 0;
-	return 0;
+	return classify(val);
 }
 
 static int
 lex_word(int c)
 {
 	char buf[MAXTOKEN];
-	const char *errstr = NULL;
-	size_t n = 0, i;
+	size_t n = 0;
 	int tok;
-	long long num;
 
 	do {
 		if (n >= sizeof(buf) - 1) {
@@ -740,25 +756,7 @@ lex_word(int c)
 	} while ((c = lgetc()) != EOF && wordchar(c));
 	lungetc(c);
 	buf[n] = '\0';
-	for (i = 0; i < n && isdigit((unsigned char)buf[i]); i++)
-		;
-	if (i == n) {
-		errno = 0;
-		num = strtoll(buf, NULL, 10);
-		if (errno != 0 || n > 10 || num > INT_MAX)
-			errstr = "too large";
-		if (errstr != NULL) {
-			perr("number \"%s\" %s", buf, errstr);
-			return ERROR;
-		}
-		yylval.v.number = num;
-		return NUMBER;
-	}
-	tok = lookup(buf);
-	if (tok == STRING && (yylval.v.string = strdup(buf)) == NULL) {
-		perr("out of memory");
-		return ERROR;
-	}
+	tok = classify(buf);
 	if (tok == STRING && stmtpos == 0 && n < sizeof(stmtword))
 		memcpy(stmtword, buf, n + 1);
 	return tok;
@@ -773,7 +771,6 @@ yylex_one(void)
 		file->nlpending = 0;
 		file->lineno++;
 	}
-again:
 	while ((c = lgetc()) == ' ' || c == '\t' || c == '\r')
 		;
 	yylval.lineno = file->lineno;
@@ -790,10 +787,7 @@ again:
 	case '\'':
 		return lex_quoted(c);
 	case '$':
-		if (lex_macro() == -1)
-			return ERROR;
-		/* an empty value lexes as nothing at all */
-		goto again;
+		return lex_macro();
 	case '{':
 	case '}':
 	case '=':
@@ -962,7 +956,7 @@ symset(const char *name, const char *value, int persist)
 			break;
 	if (s != NULL && s->persist && !persist)
 		return 0;	/* -D wins over the file */
-	if (strlen(value) >= MAXEXPAND)
+	if (strlen(value) >= MAXVALUE)
 		return -1;
 	if ((v = strdup(value)) == NULL)
 		return -1;
@@ -1048,7 +1042,6 @@ parse_config(const char *filename, int check_secrecy)
 	nfiles = 0;
 	nrefs = 0;
 	file = NULL;
-	explen = exppos = 0;
 	lexerr = stmtpos = 0;
 	curpol = NULL;
 	curbind = NULL;
