@@ -353,7 +353,7 @@ yyerror(const char *msg)
 		lexerr = 0;
 		return;
 	}
-	if (stmtword[0] != '\0' && stmtpos >= 2)
+	if (stmtword[0] != '\0' && stmtpos >= 1)
 		perr("unknown keyword \"%s\"", stmtword);
 	else
 		perr("%s", msg);
@@ -537,7 +537,9 @@ check_refs(void)
 	int i;
 
 	for (i = 0; i < nrefs; i++) {
-		if (policy_find(conf, refs[i].policy) != NULL)
+		/* "default" exists even when the file does not define it */
+		if (policy_find(conf, refs[i].policy) != NULL ||
+		    strcmp(refs[i].policy, "default") == 0)
 			continue;
 		errors++;
 		fprintf(stderr, "%s:%d: unknown policy \"%s\"\n",
