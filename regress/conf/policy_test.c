@@ -233,18 +233,18 @@ ATF_TC_BODY(print_parse, tc)
 	struct slirpd_conf *c1, *c2;
 	char *b1 = NULL, *b2 = NULL;
 	size_t n1 = 0, n2 = 0;
-	FILE *m;
+	FILE *m1, *m2;
 
 	c1 = conf_from("resolver 127.0.0.9 port 99\n"
 	    "policy \"x\" { deny to 10.0.0.0/8 port 1:2 }\n"
 	    "group \"g\" { policy \"x\" }\n");
-	ATF_REQUIRE((m = open_memstream(&b1, &n1)) != NULL);
-	print_config(m, c1);
-	ATF_REQUIRE(fclose(m) == 0);
+	ATF_REQUIRE((m1 = open_memstream(&b1, &n1)) != NULL);
+	print_config(m1, c1);
+	ATF_REQUIRE(fclose(m1) == 0);
 	c2 = conf_from(b1);
-	ATF_REQUIRE((m = open_memstream(&b2, &n2)) != NULL);
-	print_config(m, c2);
-	ATF_REQUIRE(fclose(m) == 0);
+	ATF_REQUIRE((m2 = open_memstream(&b2, &n2)) != NULL);
+	print_config(m2, c2);
+	ATF_REQUIRE(fclose(m2) == 0);
 	ATF_CHECK_STREQ(b1, b2);
 	ATF_CHECK_EQ(c2->nresolvers, 1);
 	ATF_CHECK_EQ(c2->resolvers[0].addr, A("127.0.0.9"));
