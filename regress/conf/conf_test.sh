@@ -114,7 +114,7 @@ include_body()
 	# errors name the included file and its own lines
 	mkconf inc2.conf '\n\npolicy "x" {\n\tallow to 1.2.3.4/8\n}\n'
 	mkconf top.conf '# top\ninclude "inc2.conf"\nsocket "/ok"\nbogus\n'
-	atf_check -s exit:1 -o empty -e inline:"./inc2.conf:4: \"1.2.3.4/8\": host bits set (network is 1.0.0.0/8)\n./top.conf:4: syntax error\n" \
+	atf_check -s exit:1 -o empty -e inline:"./inc2.conf:4: \"1.2.3.4/8\": host bits set (network is 1.0.0.0/8)\n./top.conf:4: unknown keyword \"bogus\"\n" \
 	    "$(atf_get_srcdir)/confcheck" -f ./top.conf
 }
 
@@ -207,6 +207,24 @@ err_unknown_policy_body()
 	atf_check -s exit:0 -e ignore -o ignore "$(atf_get_srcdir)/confcheck" -f ok.conf
 }
 
+atf_test_case err_many
+err_many_head() { atf_set descr "a file of errors is cut short"; }
+err_many_body()
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		echo "bogus$i"
+		i=$((i + 1))
+	done > e.conf
+	chmod 600 e.conf
+	atf_check -s exit:1 -o empty -e save:err \
+	    "$(atf_get_srcdir)/confcheck" -f e.conf
+	atf_check -o inline:"51\n" sh -c 'wc -l < err'
+	atf_check -o match:'^e.conf:1: unknown keyword "bogus0"$' \
+	    -o match:'^e.conf:50: unknown keyword "bogus49"$' \
+	    -o match:'^e.conf:50: too many errors, giving up$' cat err
+}
+
 atf_test_case err_resolvers
 err_resolvers_head() { atf_set descr "more than four resolvers"; }
 err_resolvers_body()
@@ -261,6 +279,16 @@ err_include_body()
 	    "$(atf_get_srcdir)/confcheck" -v -f ./d1.conf
 	atf_check -s exit:1 -e inline:'./d8.conf:1: include "d9.conf": nested too deep (max 8)\n' \
 	    "$(atf_get_srcdir)/confcheck" -v -f ./d0.conf
+	# only regular files
+	mkdir dir.conf
+	mkfifo fifo.conf
+	atf_check -s exit:1 -e inline:'dir.conf: not a regular file\n' \
+	    "$(atf_get_srcdir)/confcheck" -f dir.conf
+	atf_check -s exit:1 -e inline:'fifo.conf: not a regular file\n' \
+	    "$(atf_get_srcdir)/confcheck" -f fifo.conf
+	mkconf i.conf '\n\ninclude "dir.conf"\n'
+	atf_check -s exit:1 -e inline:'i.conf:3: include "dir.conf": not a regular file\n' \
+	    "$(atf_get_srcdir)/confcheck" -f i.conf
 	# the main file itself missing
 	atf_check -s exit:1 -e match:'^nonexistent.conf: No such file' \
 	    "$(atf_get_srcdir)/confcheck" -f nonexistent.conf
@@ -331,6 +359,7 @@ atf_init_test_cases()
 	atf_add_test_case err_port
 	atf_add_test_case err_duplicate
 	atf_add_test_case err_unknown_policy
+	atf_add_test_case err_many
 	atf_add_test_case err_resolvers
 	atf_add_test_case err_macro
 	atf_add_test_case err_string
