@@ -637,6 +637,7 @@ tcp_no_conn(struct stack *s, const struct tcp_seg *sg)
 	}
 	if (s->nflows >= s->cfg.max_flows && tcp_reap_timewait(s) == -1) {
 		s->st.tcp_flow_limit++;
+		s->st.flow_limit++;
 		tcp_respond(s, pk->dst, pk->src, sg->dport, sg->sport, 0, ack,
 		    TH_RST | TH_ACK);
 		return;
