@@ -69,6 +69,8 @@ MANS	 = $(wildcard man/*.[158])
 
 .PHONY: all test check deps install lint fuzz bench demo clean
 .SUFFIXES:
+# Keep the byacc output: it is a prerequisite of every object.
+.SECONDARY: $(YSRCS:%.y=$(OBJ)/%.c)
 
 all: $(PROGS)
 
