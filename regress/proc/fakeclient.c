@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "client_imsg.h"
@@ -81,6 +82,7 @@ main(int argc, char *argv[])
 	struct imsgbuf ibuf;
 	struct imsg imsg;
 	struct pollfd pfd;
+	struct termios t;
 	const char *sock = NULL, *user = NULL;
 	char *text;
 	int ch, master, slave, fd, z = 0, i, banner = 0;
@@ -106,7 +108,11 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (sock == NULL)
 		errx(1, "-S is required");
-	if (openpty(&master, &slave, NULL, NULL, NULL) == -1)
+	/* Raw, as slirp(1) leaves its tty: every byte reaches the engine. */
+	memset(&t, 0, sizeof(t));
+	cfmakeraw(&t);
+	cfsetspeed(&t, B38400);
+	if (openpty(&master, &slave, NULL, &t, NULL) == -1)
 		err(1, "openpty");
 	if (user != NULL)
 		become(user);
