@@ -336,3 +336,22 @@ dns_next_timer(const struct stack *s, const struct dns_state *d)
 		return -1;
 	return t <= s->now ? 0 : (int64_t)(t - s->now);
 }
+
+int
+dns_pick(const struct stack *s, const struct dns_state *d, in_addr_t *addr,
+    in_port_t *port)
+{
+	int i, n = ndns(s), best = 0;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (d->up[i].down_until <= s->now) {
+			best = i;
+			break;
+		}
+	*addr = s->cfg.dns_upstream[best];
+	*port = s->cfg.dns_upstream_port[best] ? s->cfg.dns_upstream_port[best] :
+	    htons(DNS_PORT);
+	return 0;
+}

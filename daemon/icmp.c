@@ -220,13 +220,22 @@ unreach_code(int error)
 	}
 }
 
+/* The echo a held message belongs to is still outstanding. */
+static int
+qe_live(struct stack *s, struct icmp_flow *fl, const struct qecho *qe)
+{
+	const struct echo *e = &s->icmp->echo[qe->slot];
+
+	return e->fl == fl && e->seq == get16(qe->msg + 6);
+}
+
 static void
 echo_send(struct stack *s, struct icmp_flow *fl, struct qecho *qe)
 {
 	struct echo *e = &s->icmp->echo[qe->slot];
 
-	if (e->fl != fl)
-		return;		/* timed out meanwhile */
+	if (!qe_live(s, fl, qe))
+		return;		/* timed out or evicted meanwhile */
 	/* syscall: sendto (send on the connected ping socket) */
 	if (send(fl->so->fd, qe->msg, qe->len, MSG_DONTWAIT) == -1) {
 		icmp_error(s, e->orig, e->origlen, ICMP_UNREACH,
@@ -308,7 +317,7 @@ flow_ready(struct stack *s, void *ctx, int fd, int error)
 	while ((qe = TAILQ_FIRST(&fl->q)) != NULL) {
 		TAILQ_REMOVE(&fl->q, qe, entry);
 		e = &s->icmp->echo[qe->slot];
-		if (fd == -1 && e->fl == fl) {
+		if (fd == -1 && qe_live(s, fl, qe)) {
 			icmp_error(s, e->orig, e->origlen, ICMP_UNREACH,
 			    unreach_code(error));
 			e->fl = NULL;

@@ -35,6 +35,7 @@ struct reasm {
 	uint64_t	 expire;
 	int		 have_last;
 	size_t		 total;		/* payload length, once have_last */
+	size_t		 held;		/* payload bytes held */
 	uint8_t		 hdr[60];	/* the first fragment's header */
 	size_t		 hlen;		/* 0 until offset 0 arrived */
 	size_t		 mem;		/* charged against reasm_max */
@@ -187,6 +188,7 @@ reasm_insert(struct stack *s, struct reasm *q, size_t off,
 		nf->off = cur;
 		nf->len = stop - cur;
 		memcpy(nf->data, d + (cur - off), nf->len);
+		q->held += nf->len;
 		if (f != NULL)
 			TAILQ_INSERT_BEFORE(f, nf, entry);
 		else
@@ -205,7 +207,8 @@ reasm_complete(struct stack *s, struct reasm *q)
 	uint8_t *b = s->ip->rbuf;
 	uint16_t sum;
 
-	if (!q->have_last || q->hlen == 0)
+	/* Runs never overlap and end by total: enough bytes, no holes. */
+	if (!q->have_last || q->hlen == 0 || q->held != q->total)
 		return;
 	TAILQ_FOREACH(f, &q->frags, entry) {
 		if (f->off != have)
@@ -325,14 +328,16 @@ ip_reasm(struct stack *s, const uint8_t *p, size_t tot, size_t hlen)
 	reasm_complete(s, q);
 }
 
-/* Destinations nobody answers: broadcast, multicast, martians. */
+/*
+ * Destinations nobody answers: broadcast, multicast, 0.  Loopback is
+ * let through: stack_host_addr() treats it as the host alias.
+ */
 static int
 ip_bad_dst(const struct stack *s, in_addr_t dst)
 {
 	uint32_t h = ntohl(dst);
 
-	if (h == 0 || h == 0xffffffff || (h >> 28) >= 0xe ||
-	    (h >> 24) == 127)
+	if (h == 0 || h == 0xffffffff || (h >> 28) >= 0xe)
 		return 1;
 	if (stack_is_special(s, dst) &&
 	    (dst & ~s->cfg.netmask) == ~s->cfg.netmask)

@@ -165,19 +165,18 @@ flow_refuse(struct stack *s, struct udp_flow *f, int error)
 	icmp_error(s, f->orig, f->origlen, 3, refuse_code(error));
 }
 
-/* Hand one datagram to the host socket; 0 or an errno. */
-static int
+/* Hand one datagram to the host socket. */
+static void
 flow_send(struct stack *s, struct udp_flow *f, const uint8_t *d, size_t len)
 {
 	/* syscall: sendto (send on the connected UDP socket) */
 	if (send(f->so->fd, d, len, MSG_DONTWAIT) == -1) {
-		if (errno == ECONNREFUSED)
+		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH)
 			flow_refuse(s, f, errno);
 		else
 			s->st.udp_send_drop++;
-		return errno;
 	}
-	return 0;
 }
 
 static void
@@ -192,7 +191,9 @@ flow_read(struct stack *s, struct ssock *so, short revents)
 		n = recv(so->fd, s->udp->rbuf, sizeof(s->udp->rbuf),
 		    MSG_DONTWAIT | MSG_TRUNC);
 		if (n == -1) {
-			if (errno == ECONNREFUSED)
+			/* Connected sockets report the host's ICMP errors. */
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH)
 				flow_refuse(s, f, errno);
 			return;
 		}
@@ -348,9 +349,14 @@ udp_input(struct stack *s, const struct ip_pkt *p)
 		s->st.udp_bad++;
 		return;
 	}
-	if (stack_is_special(s, p->dst) &&
-	    udp_special(s, p, sport, dport, p->l4 + 8, ulen - 8, &host))
+	if (stack_is_special(s, p->dst)) {
+		if (udp_special(s, p, sport, dport, p->l4 + 8, ulen - 8,
+		    &host))
+			return;
+	} else if (stack_host_addr(s, p->dst, &host) == -1) {
+		icmp_error(s, p->ip, p->iplen, 3, 13);
 		return;
+	}
 	if ((f = flow_find(s, p, sport, dport)) == NULL &&
 	    (f = flow_new(s, p, sport, dport, host)) == NULL) {
 		icmp_error(s, p->ip, p->iplen, 3, 1);
@@ -384,6 +390,12 @@ udp_timers(struct stack *s)
 		flow_free(s, f);
 	}
 	dns_timers(s, s->udp->dns);
+}
+
+int
+dns_upstream_pick(const struct stack *s, in_addr_t *addr, in_port_t *port)
+{
+	return dns_pick(s, s->udp->dns, addr, port);
 }
 
 int64_t

@@ -17,6 +17,13 @@ void	 dns_free(struct stack *, struct dns_state *);
 void	 dns_input(struct stack *, struct dns_state *, const struct ip_pkt *,
 	    in_port_t sport, const uint8_t *msg, size_t len);
 void	 dns_timers(struct stack *, struct dns_state *);
+/*
+ * For TCP to the relay (port 53, e.g. after a truncated answer): the
+ * upstream to connect to, the first not known to be down.  -1: none.
+ */
+int	 dns_upstream_pick(const struct stack *, in_addr_t *, in_port_t *);
+int	 dns_pick(const struct stack *, const struct dns_state *, in_addr_t *,
+	    in_port_t *);
 int64_t	 dns_next_timer(const struct stack *, const struct dns_state *);
 
 #endif

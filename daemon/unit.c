@@ -195,12 +195,13 @@ unit_fill(struct unit *u)
 			break;
 		if (u->wlen > 0 && u->wlen + SLIP_ENCMAX(p->len) > u->wfill)
 			break;
+		/*
+		 * Back to back frames share one END: the new frame's leading
+		 * END overwrites the previous frame's trailing one.
+		 */
+		if (u->wlen > 0)
+			u->wlen--;
 		n = slip_encode(u->wbuf + u->wlen, p->data, p->len);
-		/* Back to back frames share one END. */
-		if (u->wlen > 0) {
-			memmove(u->wbuf + u->wlen, u->wbuf + u->wlen + 1, n - 1);
-			n--;
-		}
 		u->wlen += n;
 		u->qbytes -= p->len;
 		u->st.frames_out++;

@@ -6,6 +6,14 @@
  *
  * unit_free() does not close the fd: the engine got it from the parent
  * and decides when the line is hung up (it may reattach it elsewhere).
+ *
+ * Engine glue (see regress/stack/glue_test.c): poll the fd for POLLIN,
+ * and POLLOUT while unit_want_write(); on POLLIN call unit_input() with
+ * a deliver() that calls stack_input(); stack_ops.output calls
+ * unit_enqueue() (STACK_PRIO_* and UNIT_PRIO_* are the same values),
+ * stack_ops.output_room returns unit_room(); call unit_flush() after each
+ * round of stack work and on POLLOUT, then stack_kick() if room grew.
+ * SIGPIPE must be ignored: a hung-up line fails write(2) with EPIPE.
  */
 #ifndef SLIRPD_UNIT_H
 #define SLIRPD_UNIT_H

@@ -195,7 +195,7 @@ static int
 sc_mtu(struct session_opts *o, const struct sc_cmd *c, char **av, int ac,
     char *err, size_t errlen)
 {
-	unsigned int v;
+	unsigned int v = 0;
 
 	if (sc_number(c, av[0], SLIRPCMD_MTU_MIN, SLIRPCMD_MTU_MAX, &v,
 	    err, errlen) == -1)
@@ -254,7 +254,7 @@ static int
 sc_addr(struct session_opts *o, const struct sc_cmd *c, char **av, int ac,
     char *err, size_t errlen)
 {
-	in_addr_t a;
+	in_addr_t a = 0;
 	uint32_t h;
 
 	if (sc_parse_addr(c, av[0], &a, err, errlen) == -1)

@@ -5,6 +5,7 @@
  * counted, a silent upstream gives way to the next one.
  */
 #include "harness.h"
+#include "udp_var.h"
 
 #define GUEST	A("10.0.2.15")
 #define RELAY	A("10.0.2.3")
@@ -235,6 +236,14 @@ ATF_TC_BODY(bad_queries, tc)
 	/* The upstream socket refused: the query times out, counted. */
 	guest_query(&f, 1000, 5, 'y');
 	ATF_REQUIRE_EQ(f.nreq, 1);
+	{
+		in_addr_t a;
+		in_port_t p;
+
+		ATF_CHECK_EQ(dns_upstream_pick(f.s, &a, &p), 0);
+		ATF_CHECK_EQ(a, htonl(INADDR_LOOPBACK));
+		ATF_CHECK_EQ(p, htons(9));
+	}
 	fake_answer_err(&f, 0, EACCES);
 	fake_advance(&f, 2000);
 	fake_advance(&f, 2000);
@@ -244,6 +253,12 @@ ATF_TC_BODY(bad_queries, tc)
 	/* No upstream configured: port unreachable. */
 	fake_init(&f);
 	fake_start(&f);
+	{
+		in_addr_t a;
+		in_port_t p;
+
+		ATF_CHECK_EQ(dns_upstream_pick(f.s, &a, &p), -1);
+	}
 	guest_query(&f, 1000, 5, 'z');
 	ATF_REQUIRE_EQ(f.nout, 1);
 	ATF_CHECK_EQ(f.out[0].p[20], 3);
@@ -251,8 +266,40 @@ ATF_TC_BODY(bad_queries, tc)
 	fake_done(&f);
 }
 
+ATF_TC_WITHOUT_HEAD(down_upstream_skipped);
+ATF_TC_BODY(down_upstream_skipped, tc)
+{
+	struct fake f;
+	in_addr_t a;
+	in_port_t p;
+
+	fake_init(&f);
+	f.cfg.dns_upstream[0] = htonl(INADDR_LOOPBACK);
+	f.cfg.dns_upstream_port[0] = htons(5353);
+	f.cfg.dns_upstream[1] = htonl(INADDR_LOOPBACK + 1);
+	f.cfg.ndns = 2;
+	fake_start(&f);
+	guest_query(&f, 1000, 5, 'y');
+	ATF_REQUIRE_EQ(f.nreq, 1);
+	/* The first upstream's socket is refused: the query moves on. */
+	fake_answer_err(&f, 0, EACCES);
+	ATF_REQUIRE_EQ(f.nreq, 2);
+	ATF_CHECK_EQ(f.req[1].addr, htonl(INADDR_LOOPBACK + 1));
+	ATF_CHECK_EQ(f.req[1].port, htons(53));
+	ATF_CHECK_EQ(dns_upstream_pick(f.s, &a, &p), 0);
+	ATF_CHECK_EQ(a, htonl(INADDR_LOOPBACK + 1));
+	ATF_CHECK_EQ(p, htons(53));
+	/* Down is not forever. */
+	fake_advance(&f, 30000);
+	ATF_CHECK_EQ(dns_upstream_pick(f.s, &a, &p), 0);
+	ATF_CHECK_EQ(a, htonl(INADDR_LOOPBACK));
+	ATF_CHECK_EQ(p, htons(5353));
+	fake_done(&f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, down_upstream_skipped);
 	ATF_TP_ADD_TC(tp, same_id_two_ports);
 	ATF_TP_ADD_TC(tp, fallback);
 	ATF_TP_ADD_TC(tp, bad_queries);

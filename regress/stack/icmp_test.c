@@ -3,6 +3,11 @@
  * and sequence translation, timeouts, refusals, input validation, and
  * the rules of icmp_error().
  */
+#include <sys/ioctl.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+
 #include "harness.h"
 
 #define GUEST	A("10.0.2.15")
@@ -283,8 +288,124 @@ ATF_TC_BODY(error_rules, tc)
 	fake_done(&f);
 }
 
+/*
+ * A private network namespace (this test case's process only) with lo
+ * up and ping sockets allowed: the kernel rewrites the echo id for real.
+ */
+static int
+private_netns_with_ping(void)
+{
+	struct ifreq ifr;
+	int fd, ok;
+
+	if (unshare(CLONE_NEWNET) == -1)
+		return -1;
+	ATF_REQUIRE((fd = socket(AF_INET, SOCK_DGRAM, 0)) != -1);
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, "lo", sizeof(ifr.ifr_name));
+	ATF_REQUIRE(ioctl(fd, SIOCGIFFLAGS, &ifr) == 0);
+	ifr.ifr_flags |= IFF_UP;
+	ATF_REQUIRE(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0);
+	close(fd);
+	/* /proc/sys/net is the namespace of the process that opens it. */
+	ATF_REQUIRE((fd = open("/proc/sys/net/ipv4/ping_group_range",
+	    O_WRONLY)) != -1);
+	ok = write(fd, "0 2147483647", 12) == 12;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+ATF_TC_WITHOUT_HEAD(echo_real_ping_socket);
+ATF_TC_BODY(echo_real_ping_socket, tc)
+{
+	struct fake f;
+	struct sockaddr_in sin;
+	uint8_t b[2100];
+	size_t n;
+	int fd, i;
+
+	if (private_netns_with_ping() == -1)
+		atf_tc_skip("needs root to create a network namespace");
+	fake_init(&f);
+	fake_start(&f);
+	/* Loopback named directly goes to the host, as .2 would. */
+	n = echo_dgram(b, A("127.0.0.1"), 0x4321, 11, 100);
+	stack_input(f.s, b, n);
+	n = echo_dgram(b, A("127.0.0.1"), 0x4321, 12, 100);
+	stack_input(f.s, b, n);
+	ATF_REQUIRE_EQ(f.nreq, 1);
+	ATF_CHECK_EQ(f.req[0].proto, IPPROTO_ICMP);
+	ATF_CHECK_EQ(f.req[0].addr, A("127.0.0.1"));
+	ATF_REQUIRE((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK,
+	    IPPROTO_ICMP)) != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = A("127.0.0.1");
+	ATF_REQUIRE(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	f.req[0].answered = 1;
+	stack_socket_reply(f.s, f.req[0].id, fd, 0);
+	for (i = 0; i < 200 && f.nout < 2; i++)
+		fake_poll(&f, 10);
+	ATF_REQUIRE_EQ(f.nout, 2);
+	check_echo_reply(&f, 0, A("127.0.0.1"), 0x4321, 11, 100);
+	check_echo_reply(&f, 1, A("127.0.0.1"), 0x4321, 12, 100);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_bad, 0);
+	fake_done(&f);
+}
+
+ATF_TC_WITHOUT_HEAD(echo_bounds);
+ATF_TC_BODY(echo_bounds, tc)
+{
+	struct fake f;
+	uint8_t b[200], r[200], first[200];
+	size_t n;
+	ssize_t k;
+	uint16_t i, sum;
+	int peer, got = 0;
+
+	fake_init(&f);
+	fake_start(&f);
+	/* Only a few echoes wait for the socket; the rest are counted. */
+	for (i = 0; i < 10; i++) {
+		n = echo_dgram(b, FAR, 7, i, 8);
+		stack_input(f.s, b, n);
+	}
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_timeout, 6);
+	peer = fake_answer_pair(&f, 0);
+	/* 70 more: the table holds 64, the oldest give way. */
+	for (i = 10; i < 80; i++) {
+		n = echo_dgram(b, FAR, 7, i, 8);
+		stack_input(f.s, b, n);
+	}
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_timeout, 6 + 10);
+	while ((k = recv(peer, r, sizeof(r), 0)) > 0) {
+		if (got++ == 0)
+			memcpy(first, r, (size_t)k);
+	}
+	ATF_CHECK_EQ(got, 74);
+	/* The first (evicted) gets nothing; the last is answered. */
+	first[0] = 0;
+	first[2] = first[3] = 0;
+	sum = in_cksum(first, 16);
+	memcpy(first + 2, &sum, 2);
+	ATF_REQUIRE_EQ(send(peer, first, 16, 0), 16);
+	r[0] = 0;
+	r[2] = r[3] = 0;
+	sum = in_cksum(r, 16);
+	memcpy(r + 2, &sum, 2);
+	ATF_REQUIRE_EQ(send(peer, r, 16, 0), 16);
+	fake_wait_out(&f, 1);
+	fake_poll(&f, 50);
+	ATF_REQUIRE_EQ(f.nout, 1);
+	check_echo_reply(&f, 0, FAR, 7, 79, 8);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_bad, 1);
+	fake_done(&f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, echo_bounds);
+	ATF_TP_ADD_TC(tp, echo_real_ping_socket);
 	ATF_TP_ADD_TC(tp, echo_local);
 	ATF_TP_ADD_TC(tp, bad_input);
 	ATF_TP_ADD_TC(tp, echo_host);

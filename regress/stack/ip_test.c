@@ -130,7 +130,7 @@ ATF_TC_BODY(malformed, tc)
 	stack_input(f.s, c, n);
 	n = mk_ip(c, IPPROTO_UDP, GUEST, A("224.0.0.251"), 1, 0, 64, m, ml);
 	stack_input(f.s, c, n);
-	n = mk_ip(c, IPPROTO_UDP, GUEST, A("127.0.0.1"), 1, 0, 64, m, ml);
+	n = mk_ip(c, IPPROTO_UDP, GUEST, A("0.0.0.0"), 1, 0, 64, m, ml);
 	stack_input(f.s, c, n);
 	ATF_CHECK_EQ(st->ip_bcast, 4);
 

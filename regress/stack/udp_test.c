@@ -263,6 +263,20 @@ ATF_TC_BODY(refused, tc)
 	ATF_CHECK_EQ(f.out[1].p[21], 3);
 	ATF_CHECK_EQ(f.nreq, 3);
 	fake_done(&f);
+
+	/* Loopback named directly is the host alias, and refused with it. */
+	fake_init(&f);
+	f.cfg.host_alias = 0;
+	fake_start(&f);
+	n = mk_udp(b, GUEST, 4000, A("127.0.0.1"), 53, b, 4);
+	stack_input(f.s, b, n);
+	n = mk_udp(b, GUEST, 4000, HOST, 53, b, 4);
+	stack_input(f.s, b, n);
+	ATF_CHECK_EQ(f.nreq, 0);
+	ATF_REQUIRE_EQ(f.nout, 2);
+	ATF_CHECK_EQ(f.out[0].p[21], 13);
+	ATF_CHECK_EQ(f.out[1].p[21], 13);
+	fake_done(&f);
 }
 
 ATF_TC_WITHOUT_HEAD(max_flows);
