@@ -402,12 +402,12 @@ engine_deliver(void *arg, const uint8_t *pkt, size_t len)
 static void
 engine_flush(struct unit *u)
 {
-	int had = unit_want_write(u);
+	size_t room = unit_room(u);
 
 	/* syscall: write (unit_flush) */
 	if (unit_flush(u) == -1)
 		engine_end(ENDED_HANGUP);
-	if (had && !unit_want_write(u))
+	if (unit_room(u) > room)
 		stack_kick(eng.stack);
 }
 
