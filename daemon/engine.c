@@ -291,7 +291,9 @@ engine_dispatch(void)
 	/* syscall: recvmsg (imsg_read, with the fds the parent passes) */
 	if ((n = imsg_read(&eng.ibuf)) == -1 && errno == EAGAIN)
 		return;
-	if (n <= 0) {
+	if (n == -1)
+		fatal("%s: read", __func__);
+	if (n == 0) {
 		/* The parent is gone: so is everything we could do. */
 		exit(0);
 	}

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -32,7 +33,11 @@ struct target {
 	char		 buf[EXEC_MAXARGV];
 };
 
+/* Programs running at once; an engine cannot make us fork without end. */
+#define EXEC_MAXCHILDREN	32
+
 static struct target	*targets[EXEC_MAXTARGETS];
+static unsigned int	 nchildren;
 static unsigned int	 ntargets;
 static struct imsgbuf	 xbuf;
 
@@ -157,6 +162,14 @@ exech_find(uint32_t id)
 	return NULL;
 }
 
+/* Collect the programs that ended. */
+static void
+exech_reap(void)
+{
+	while (nchildren > 0 && waitpid(-1, NULL, WNOHANG) > 0)
+		nchildren--;
+}
+
 /* Start target t on a socketpair; returns our end or -1 with errno. */
 static int
 exech_run(struct target *t)
@@ -164,6 +177,11 @@ exech_run(struct target *t)
 	int sp[2], saved;
 	pid_t pid;
 
+	exech_reap();
+	if (nchildren >= EXEC_MAXCHILDREN) {
+		errno = EAGAIN;
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		return -1;
 	switch (pid = fork()) {
@@ -174,7 +192,6 @@ exech_run(struct target *t)
 		errno = saved;
 		return -1;
 	case 0:
-		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		/* stdin and stdout are the connection; stderr stays ours. */
 		if (dup2(sp[1], STDIN_FILENO) == -1 ||
@@ -186,6 +203,7 @@ exech_run(struct target *t)
 		_exit(127);
 	}
 	close(sp[1]);
+	nchildren++;
 	log_info("%s: target %u: %s pid %d", __func__, t->id, t->argv[0],
 	    (int)pid);
 	return sp[0];
@@ -217,7 +235,6 @@ exech_main(int debug, int verbose)
 	struct exec_init ei;
 	struct exec_target et;
 	struct imsg imsg;
-	struct sigaction sa;
 	size_t len;
 
 	log_init(debug, LOG_DAEMON);
@@ -236,11 +253,7 @@ exech_main(int debug, int verbose)
 	exech_environ(&ei);
 	setproctitle("exec [%s]", ei.user);
 
-	/* The programs we start are reaped by the kernel. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sa.sa_flags = SA_NOCLDWAIT;
-	sigaction(SIGCHLD, &sa, NULL);
+	/* Programs that ended are reaped before the next one starts. */
 	signal(SIGPIPE, SIG_IGN);
 
 	if (imsg_compose(&xbuf, IMSG_EXEC_READY, 0, 0, -1, NULL, 0) == -1 ||

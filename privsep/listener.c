@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <fcntl.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +98,19 @@ listener_close(void)
 		log_warn("%s: unlink %s", __func__, penv->listen_path);
 }
 
+/* Connections of uid that have not started a session yet. */
+static int
+client_pending(uid_t uid)
+{
+	struct client *cl;
+	int n = 0;
+
+	TAILQ_FOREACH(cl, &penv->clients, entry)
+		if (cl->uid == uid && cl->sess == NULL && !cl->dead)
+			n++;
+	return n;
+}
+
 void
 listener_accept(void)
 {
@@ -125,6 +139,12 @@ listener_accept(void)
 		close(fd);
 		return;
 	}
+	if (client_pending(cred.uid) >= CLIENT_MAXPENDING) {
+		log_warnx("%s: uid %u has too many connections starting",
+		    __func__, (unsigned)cred.uid);
+		close(fd);
+		return;
+	}
 	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
 		log_warn("%s", __func__);
 		close(fd);
@@ -135,6 +155,7 @@ listener_accept(void)
 	cl->gid = pw->pw_gid;
 	cl->pid = cred.pid;
 	cl->ttyfd = -1;
+	cl->deadline = parent_now() + CLIENT_TIMEOUT * 1000;
 	strlcpy(cl->user, pw->pw_name, sizeof(cl->user));
 	imsg_init(&cl->ibuf, fd);
 	slirpcmd_defaults(&cl->opts);
@@ -199,6 +220,40 @@ client_error(struct client *cl, const char *msg)
 	cl->dead = 1;
 }
 
+/*
+ * The engine gets an open file description of its own, opened here
+ * non-blocking: O_NONBLOCK set on the user's description would leak
+ * into the user's shell after the session.  It must be the device the
+ * user passed (same st_rdev), so a path that resolves differently in
+ * our mount namespace gains nothing.
+ */
+static int
+client_open_line(struct client *cl, int ufd)
+{
+	struct stat ust, st;
+	char path[PATH_MAX];
+	int fd;
+
+	if (fstat(ufd, &ust) == -1 || !S_ISCHR(ust.st_mode) || !isatty(ufd) ||
+	    ttyname_r(ufd, path, sizeof(path)) != 0)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		log_warn("%s: %s", __func__, path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != ust.st_rdev) {
+		log_warnx("%s: %s is not the tty client pid %d passed",
+		    __func__, path, (int)cl->pid);
+		close(fd);
+		return -1;
+	}
+	strlcpy(cl->tty, strncmp(path, "/dev/", 5) == 0 ? path + 5 : path,
+	    sizeof(cl->tty));
+	return fd;
+}
+
 static int
 client_hello(struct client *cl, struct imsg *imsg)
 {
@@ -207,13 +262,15 @@ client_hello(struct client *cl, struct imsg *imsg)
 	if (cl->hello || imsg_get_len(imsg) != sizeof(h) || imsg->fd == -1)
 		return -1;
 	memcpy(&h, imsg->data, sizeof(h));
+	cl->hello = 1;
 	if (h.version != CLIENT_PROTO_VERSION) {
 		client_error(cl, "slirp and slirpd versions differ");
 		return 0;
 	}
-	cl->ttyfd = imsg->fd;
-	imsg->fd = -1;
-	cl->hello = 1;
+	if ((cl->ttyfd = client_open_line(cl, imsg->fd)) == -1) {
+		client_error(cl, "slirp must be run on a terminal");
+		return 0;
+	}
 	if (h.unit != -1) {
 		client_error(cl, "reattaching to a session (-l) is not "
 		    "supported yet");
@@ -270,7 +327,7 @@ client_arg(struct client *cl, struct imsg *imsg)
 	const char *arg = imsg->data;
 	size_t len = imsg_get_len(imsg);
 
-	if (!cl->hello || len == 0 || len > CLIENT_MAXARG ||
+	if (!cl->hello || cl->sess != NULL || len == 0 || len > CLIENT_MAXARG ||
 	    arg[len - 1] != '\0' || strlen(arg) != len - 1 ||
 	    ++cl->nargs > CLIENT_MAXARGS)
 		return -1;
@@ -290,11 +347,37 @@ client_arg(struct client *cl, struct imsg *imsg)
 static int
 client_go(struct client *cl, struct imsg *imsg)
 {
-	if (!cl->hello || imsg_get_len(imsg) != 0 || cl->sess != NULL)
+	if (!cl->hello || imsg_get_len(imsg) != 0 || cl->sess != NULL ||
+	    cl->ttyfd == -1)
 		return -1;
 	if (session_start(cl) == NULL)
 		client_error(cl, "slirpd could not start a session");
 	return 0;
+}
+
+/*
+ * Drop clients that did not say GO in time; returns the ms until the
+ * next deadline, -1 for none.
+ */
+int
+client_timeouts(void)
+{
+	struct client *cl;
+	uint64_t now = parent_now();
+	int64_t left, next = -1;
+
+	TAILQ_FOREACH(cl, &penv->clients, entry) {
+		if (cl->sess != NULL || cl->dead)
+			continue;
+		if (cl->deadline <= now) {
+			client_error(cl, "timed out");
+			continue;
+		}
+		left = cl->deadline - now;
+		if (next == -1 || left < next)
+			next = left;
+	}
+	return (int)next;
 }
 
 void

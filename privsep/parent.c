@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -20,6 +21,16 @@ struct parent_env *penv;
 static int	 parent_signal(int);
 static void	 parent_reload(void);
 static void	 parent_gc(void);
+
+uint64_t
+parent_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("%s", __func__);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Returns 1 when the parent must shut down. */
 static int
@@ -148,14 +159,16 @@ parent_loop(int sfd)
 	struct pollfd *pfd;
 	struct pslot *slot;
 	size_t i, n;
+	int timeout;
 
 	if ((pfd = calloc(max, sizeof(*pfd))) == NULL ||
 	    (slot = calloc(max, sizeof(*slot))) == NULL)
 		fatal("%s", __func__);
 	for (;;) {
+		timeout = client_timeouts();
 		parent_gc();
 		n = parent_fill(pfd, slot, max, sfd);
-		if (poll(pfd, n, -1) == -1) {
+		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("%s: poll", __func__);

@@ -16,6 +16,8 @@
 #include "slirpcmd.h"
 
 #define PARENT_MAXCLIENTS	256
+#define CLIENT_MAXPENDING	4	/* per uid, before GO */
+#define CLIENT_TIMEOUT		30	/* seconds from connect to GO */
 #define PROC_ENGINE		1
 #define PROC_EXEC		2
 
@@ -41,7 +43,9 @@ struct client {
 	gid_t		 gid;
 	pid_t		 pid;
 	char		 user[64];
-	int		 ttyfd;		/* from HELLO, until the engine has it */
+	char		 tty[64];	/* "pts/3" */
+	uint64_t	 deadline;	/* ms (monotonic) to send GO by */
+	int		 ttyfd;		/* ours, opened at HELLO, for the engine */
 	int		 hello;
 	unsigned int	 nargs;
 	struct session_opts opts;
@@ -101,6 +105,7 @@ extern struct parent_env *penv;
 int	 parent_main(struct slirpd_conf *, const char *conffile, int debug,
 	    int verbose);
 
+
 /* proc.c */
 struct child *proc_spawn(int role, struct session *);
 void	 proc_kill(struct child *, const char *why);
@@ -111,7 +116,11 @@ void	 proc_terminate_all(void);
 const char *proc_role(int);
 int	 proc_child_main(const char *role, int debug, int verbose);
 
+/* parent.c */
+uint64_t parent_now(void);
+
 /* listener.c */
+int	 client_timeouts(void);
 int	 listener_open(const char *path);
 void	 listener_close(void);
 void	 listener_accept(void);

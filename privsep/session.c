@@ -52,19 +52,6 @@ session_chroot(const char *dir)
 	return 0;
 }
 
-static void
-session_tty_name(struct session *s, int fd)
-{
-	char buf[PATH_MAX];
-
-	if (ttyname_r(fd, buf, sizeof(buf)) != 0) {
-		strlcpy(s->tty, "-", sizeof(s->tty));
-		return;
-	}
-	strlcpy(s->tty, strncmp(buf, "/dev/", 5) == 0 ? buf + 5 : buf,
-	    sizeof(s->tty));
-}
-
 static int
 session_engine_config(struct session *s, struct engine_config *ec)
 {
@@ -170,7 +157,7 @@ session_start(struct client *cl)
 	strlcpy(s->user, cl->user, sizeof(s->user));
 	s->opts = cl->opts;
 	s->reason = ENDED_FAILED;
-	session_tty_name(s, cl->ttyfd);
+	strlcpy(s->tty, cl->tty, sizeof(s->tty));
 	if (session_engine_config(s, &ec) == -1 ||
 	    (s->engine = proc_spawn(PROC_ENGINE, s)) == NULL) {
 		free(s);

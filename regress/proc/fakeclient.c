@@ -4,9 +4,10 @@
  * with the pty's slave side, the arguments as ARGs and GO, then prints
  * the banner and waits for the end of the session.
  *
- *	fakeclient -S sock [-u user] [-z] [arg ...]
+ *	fakeclient -S sock [-GNz] [-u user] [arg ...]
  *
  * -z types five '0's on the line, one a second, after the banner.
+ * -N passes a pipe instead of a tty; -G sends no HELLO (bad clients).
  * Output: the banner, then "ended N" (N: the client_ended reason) or
  * "error: TEXT" (exit 1).
  */
@@ -85,11 +86,18 @@ main(int argc, char *argv[])
 	struct termios t;
 	const char *sock = NULL, *user = NULL;
 	char *text;
-	int ch, master, slave, fd, z = 0, i, banner = 0;
+	int ch, master, slave, fd, z = 0, i, banner = 0, nohello = 0;
+	int notty = 0, pp[2];
 	ssize_t n;
 
-	while ((ch = getopt(argc, argv, "S:u:z")) != -1) {
+	while ((ch = getopt(argc, argv, "GNS:u:z")) != -1) {
 		switch (ch) {
+		case 'G':
+			nohello = 1;
+			break;
+		case 'N':
+			notty = 1;
+			break;
 		case 'S':
 			sock = optarg;
 			break;
@@ -114,6 +122,12 @@ main(int argc, char *argv[])
 	cfsetspeed(&t, B38400);
 	if (openpty(&master, &slave, NULL, &t, NULL) == -1)
 		err(1, "openpty");
+	if (notty) {
+		if (pipe(pp) == -1)
+			err(1, "pipe");
+		close(slave);
+		slave = pp[0];
+	}
 	if (user != NULL)
 		become(user);
 	fd = connect_to(sock);
@@ -121,8 +135,8 @@ main(int argc, char *argv[])
 	memset(&h, 0, sizeof(h));
 	h.version = CLIENT_PROTO_VERSION;
 	h.unit = -1;
-	if (imsg_compose(&ibuf, IMSG_CLIENT_HELLO, 0, 0, slave, &h,
-	    sizeof(h)) == -1)
+	if (!nohello && imsg_compose(&ibuf, IMSG_CLIENT_HELLO, 0, 0, slave,
+	    &h, sizeof(h)) == -1)
 		err(1, "compose");
 	for (i = 0; i < argc; i++)
 		if (imsg_compose(&ibuf, IMSG_CLIENT_ARG, 0, 0, -1, argv[i],

@@ -450,6 +450,44 @@ five_zeros_cleanup()
 	common_cleanup
 }
 
+atf_test_case bad_clients cleanup
+bad_clients_head()
+{
+	atf_set descr "clients without a tty, without HELLO, or too many" \
+	    "idle ones are refused; the parent carries on"
+	atf_set require.user root
+}
+bad_clients_body()
+{
+	start_slirpd
+	fc="$OBJ/regress/proc/fakeclient"
+	atf_check -s exit:1 -o match:"^error: slirp must be run on a terminal" \
+	    "$fc" -S "$SOCK" -u daemon -N
+	atf_check -s exit:1 -o match:"^error: protocol error" \
+	    "$fc" -S "$SOCK" -u daemon -G
+	atf_check -s exit:1 -o match:"^error: protocol error" \
+	    "$fc" -S "$SOCK" -u daemon "%test no such hook"
+	# Connections that never say GO: four per user at a time.
+	for i in 1 2 3 4 5; do
+		setpriv --reuid=daemon --regid=daemon --clear-groups \
+		    nc -U "$SOCK" < /dev/null > /dev/null 2>&1 &
+		echo $! > nc$i.pid
+		sleep 0.2
+	done
+	wait_log "uid $(id -u daemon) has too many connections starting"
+	# Others still get in.
+	"$fc" -S "$SOCK" -u nobody > c1.out 2>&1 &
+	echo $! > c1.pid
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	log_has "session 1: engine pid [0-9]* user nobody" ||
+	    atf_fail "session 1 is not nobody's"
+	parent_alive
+}
+bad_clients_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case nonroot
 nonroot_head()
 {
@@ -506,6 +544,7 @@ atf_init_test_cases()
 	atf_add_test_case sigterm
 	atf_add_test_case client_gone
 	atf_add_test_case five_zeros
+	atf_add_test_case bad_clients
 	atf_add_test_case nonroot
 	atf_add_test_case check_config
 }
