@@ -36,6 +36,10 @@
  *				tgkill only to our own process
  *   rt_sigreturn		signal return
  *   exit, exit_group	exit
+ * Test build (ASan): sigaltstack, which the runtime calls at exit.  A
+ * sanitizer report from inside the sandbox still ends in SIGSYS (the
+ * runtime reads /proc/self/cmdline for its header); the stack's unit
+ * tests run the same code unsandboxed, where reports work.
  * Not allowed: open/openat, socket, connect, bind, listen, accept,
  * execve, fork/clone, ptrace, ioctl (DCD monitoring is the parent's:
  * it owns the line's modem control), kill of other processes.
@@ -124,13 +128,10 @@ sandbox_seccomp(void)
 		SCMP_SYS(exit), SCMP_SYS(exit_group),
 #ifdef __SANITIZE_ADDRESS__
 		/*
-		 * The ASan/UBSan runtime (test build only): its allocator
-		 * and shadow memory (mprotect is covered below), and the
-		 * report path (sigaltstack, sched_yield, getrlimit).
+		 * The ASan runtime (test build only) removes its alternate
+		 * signal stack when the process exits.
 		 */
-		SCMP_SYS(sigaltstack), SCMP_SYS(sched_yield),
-		SCMP_SYS(getrlimit), SCMP_SYS(prlimit64), SCMP_SYS(futex),
-		SCMP_SYS(rt_sigaction), SCMP_SYS(getppid),
+		SCMP_SYS(sigaltstack),
 #endif
 	};
 	static const int fcntls[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };

@@ -40,8 +40,13 @@ child_env(int role, char **env, size_t max)
 	 * the engine's seccomp filter kills; the engine is checked for
 	 * leaks by the stack's unit tests instead.
 	 */
-	snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s%sdetect_leaks=%d",
-	    v ? v : "", v && *v ? ":" : "", role == PROC_ENGINE ? 0 : 1);
+	/*
+	 * The symbolizer is a program the runtime would exec, which the
+	 * engine may not: its reports carry module+offset instead.
+	 */
+	snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s%sdetect_leaks=%d%s",
+	    v ? v : "", v && *v ? ":" : "", role == PROC_ENGINE ? 0 : 1,
+	    role == PROC_ENGINE ? ":symbolize=0" : "");
 	env[n++] = asan;
 	if ((v = getenv("UBSAN_OPTIONS")) != NULL) {
 		snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s", v);
