@@ -185,6 +185,7 @@ tcp_reass(struct tcpcb *tp, tcp_seq seq, const uint8_t *data, size_t len)
 			return 0;
 		}
 		ring_write_at(&tp->rcv, tp->rcv.len + off, data, len);
+		tp->ooo_last = seq;
 		return 0;
 	}
 	ring_write_at(&tp->rcv, tp->rcv.len, data, len);
@@ -241,8 +242,28 @@ tcp_dupack(struct tcpcb *tp, const struct tcp_seg *sg)
 		tcp_output(tp);
 		return 1;
 	}
-	/* RFC 6582 3.2: not for losses an RTO already covers. */
-	if (tp->dupacks != 3 || SEQ_LT(sg->ack, tp->snd_recover))
+	if (tp->dupacks < 3) {
+		/*
+		 * Limited transmit (RFC 3042): one new segment per early
+		 * dup ACK keeps the ACK clock going in small windows.
+		 */
+		if (tp->snd_nxt == tp->snd_max) {
+			uint32_t ocwnd = tp->cwnd;
+
+			tp->cwnd = (tp->snd_max - tp->snd_una) + tp->maxseg;
+			tcp_output(tp);
+			tp->cwnd = ocwnd;
+		}
+		return 1;
+	}
+	/*
+	 * RFC 6582 3.2: not for losses an RTO already covers, unless the
+	 * ACK heuristic of its section 4.1 says these are real losses
+	 * (ACKs creeping forward, not jumping over a go-back-N burst).
+	 */
+	if (tp->dupacks != 3 || (SEQ_LT(sg->ack, tp->snd_recover) &&
+	    !(tp->cwnd > tp->maxseg &&
+	    sg->ack - tp->prev_ack <= 4 * tp->maxseg)))
 		return 0;
 	/* Fast retransmit (RFC 5681 3.2, RFC 6582 3.2). */
 	s->st.tcp_fastrexmt++;
@@ -324,6 +345,7 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg)
 		tp->cwnd = 1U << 30;
 	tp->dupacks = 0;
 
+	tp->prev_ack = tp->snd_una;
 	if (acked > tp->snd.len) {
 		finacked = (tp->flags & TF_SENTFIN) != 0;
 		ring_consume(&tp->snd, tp->snd.len);
@@ -338,6 +360,9 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg)
 		tp->t_rexmt = s->now + tcp_rexmt_value(tp);
 	return finacked;
 }
+
+static void	tcp_update_window(struct tcpcb *, const struct tcp_seg *,
+		    uint32_t);
 
 /* Step 4 of RFC 793 for synchronized states.  Returns -1 to stop. */
 static int
@@ -359,10 +384,19 @@ tcp_ack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t tiwin)
 		return -1;
 	}
 	if (SEQ_LEQ(sg->ack, tp->snd_una)) {
+		/*
+		 * A duplicate ACK.  RFC 5681 also wants an unchanged window,
+		 * but a receiver without SACK (we offer none) charges each
+		 * out-of-order segment to its window and Linux autotunes it
+		 * at the same time: the window moves with every dup ACK.
+		 * Its window is taken first.  (In persist there is no
+		 * retransmit timer, so window probes' answers never count.)
+		 */
 		if (sg->len == 0 && !(sg->flags & (TH_SYN | TH_FIN)) &&
-		    sg->ack == tp->snd_una && tiwin == tp->snd_wnd &&
-		    tp->snd_max != tp->snd_una)
+		    sg->ack == tp->snd_una && tp->snd_max != tp->snd_una) {
+			tcp_update_window(tp, sg, tiwin);
 			return tcp_dupack(tp, sg) ? -1 : 0;
+		}
 		tp->dupacks = 0;
 		return 0;
 	}

@@ -7,7 +7,69 @@
 
 #include "tcp_var.h"
 
-/* Options on our SYN-ACK: MSS, then what the guest offered. */
+/*
+ * SACK blocks (RFC 2018) for the out-of-order ranges we hold: the one
+ * with the newest segment first, then the others, as many as fit.
+ */
+static unsigned int
+tcp_sack_blocks(const struct tcpcb *tp)
+{
+	unsigned int max;
+
+	if (!(tp->flags & TF_SACK_PERMIT) || tp->nooo == 0)
+		return 0;
+	max = (tp->flags & TF_REQ_TSTMP) ? 3 : 4;
+	return tp->nooo < max ? tp->nooo : max;
+}
+
+/* Option bytes a segment without SYN carries beyond the base ones. */
+unsigned int
+tcp_sack_optlen(const struct tcpcb *tp)
+{
+	unsigned int nb = tcp_sack_blocks(tp);
+
+	return nb ? 4 + 8 * nb : 0;
+}
+
+static size_t
+tcp_sack_put(uint8_t *o, const struct tcp_ooo *r)
+{
+	uint32_t v;
+
+	v = htonl(r->start);
+	memcpy(o, &v, 4);
+	v = htonl(r->end);
+	memcpy(o + 4, &v, 4);
+	return 8;
+}
+
+static size_t
+tcp_build_sack(const struct tcpcb *tp, uint8_t *o)
+{
+	unsigned int nb = tcp_sack_blocks(tp), i, first = 0, k;
+	size_t n = 0;
+
+	if (nb == 0)
+		return 0;
+	for (i = 0; i < tp->nooo; i++)
+		if (SEQ_GEQ(tp->ooo_last, tp->ooo[i].start) &&
+		    SEQ_LT(tp->ooo_last, tp->ooo[i].end))
+			first = i;
+	o[n++] = TCPOPT_NOP;
+	o[n++] = TCPOPT_NOP;
+	o[n++] = TCPOPT_SACK;
+	o[n++] = (uint8_t)(2 + 8 * nb);
+	n += tcp_sack_put(o + n, &tp->ooo[first]);
+	for (i = 0, k = 1; i < tp->nooo && k < nb; i++) {
+		if (i == first)
+			continue;
+		n += tcp_sack_put(o + n, &tp->ooo[i]);
+		k++;
+	}
+	return n;
+}
+
+/* Options: MSS and what the guest offered on the SYN-ACK, then TS/SACK. */
 static size_t
 tcp_build_opts(struct tcpcb *tp, uint8_t flags, uint8_t *o)
 {
@@ -28,6 +90,12 @@ tcp_build_opts(struct tcpcb *tp, uint8_t flags, uint8_t *o)
 			o[n++] = 3;
 			o[n++] = tp->rcv_scale;
 		}
+		if (tp->flags & TF_SACK_PERMIT) {
+			o[n++] = TCPOPT_NOP;
+			o[n++] = TCPOPT_NOP;
+			o[n++] = TCPOPT_SACK_PERMITTED;
+			o[n++] = 2;
+		}
 	}
 	if (tp->flags & TF_REQ_TSTMP) {
 		o[n++] = TCPOPT_NOP;
@@ -40,6 +108,8 @@ tcp_build_opts(struct tcpcb *tp, uint8_t flags, uint8_t *o)
 		memcpy(o + n + 4, &v, 4);
 		n += 8;
 	}
+	if (!(flags & TH_SYN))
+		n += tcp_build_sack(tp, o + n);
 	return n;
 }
 
@@ -162,7 +232,7 @@ tcp_output(struct tcpcb *tp)
 {
 	struct stack *s = tp->s;
 	size_t avail, off, len, room;
-	uint32_t win;
+	uint32_t win, seglim;
 	tcp_seq fin_seq, start;
 	int sendfin, send, idle;
 	uint8_t flags;
@@ -204,15 +274,16 @@ tcp_output(struct tcpcb *tp)
 			if (tp->t_persist == 0)
 				tcp_setpersist(tp);
 		}
-		if (len > tp->maxseg)
-			len = tp->maxseg;
+		seglim = tp->maxseg - tcp_sack_optlen(tp);
+		if (len > seglim)
+			len = seglim;
 		fin_seq = tp->snd_una + (tcp_seq)avail;
 		sendfin = (tp->flags & TF_HOSTEOF) && tcp_fin_state(tp->state) &&
 		    tp->snd_nxt + (tcp_seq)len == fin_seq;
 
 		send = 0;
 		if (len > 0) {
-			if (len == tp->maxseg)
+			if (len == seglim)
 				send = 1;
 			else if (idle && off + len == avail)
 				send = 1;	/* Nagle: nothing in flight */

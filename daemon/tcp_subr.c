@@ -216,6 +216,8 @@ tcp_newcb(struct stack *s, const struct tcp_seg *sg)
 		    ((size_t)TCP_MAXWIN << tp->rcv_scale) < tp->rcv.cap)
 			tp->rcv_scale++;
 	}
+	if (sg->has_sackok)
+		tp->flags |= TF_SACK_PERMIT;
 	if (sg->has_ts) {
 		tp->flags |= TF_REQ_TSTMP;
 		tp->ts_recent = sg->tsval;

@@ -39,10 +39,10 @@ tcp_xmit_timer(struct tcpcb *tp, uint32_t rtt)
 		if (tp->rttvar < 0)
 			tp->rttvar = 0;
 	}
-	/* RTO = SRTT + max(G, 4 * RTTVAR); G is our 1 ms clock. */
+	/* RTO = SRTT + max(4 * RTTVAR, floor); see tcp_var.h. */
 	var = (uint32_t)tp->rttvar;	/* already 4 * RTTVAR */
-	if (var < 1)
-		var = 1;
+	if (var < TCP_RTTVAR_MIN)
+		var = TCP_RTTVAR_MIN;
 	rto = (uint32_t)(tp->srtt >> 3) + var;
 	if (rto < TCP_RTO_MIN)
 		rto = TCP_RTO_MIN;

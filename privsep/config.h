@@ -34,7 +34,7 @@ struct policy {
 	TAILQ_ENTRY(policy) entry;
 	char		 name[NAMELEN];
 	enum host_alias	 host_alias;
-	TAILQ_HEAD(, policy_rule) rules;	/* first match wins */
+	TAILQ_HEAD(policy_rules, policy_rule) rules;	/* first match wins */
 };
 
 /* user NAME { policy "P" } and group NAME { policy "P" } */
@@ -57,8 +57,8 @@ struct slirpd_conf {
 	char		 chroot_dir[PATH_MAX];
 	struct resolver	 resolvers[MAX_RESOLVERS];
 	int		 nresolvers;
-	TAILQ_HEAD(, policy) policies;		/* "default" always exists */
-	TAILQ_HEAD(, policy_bind) binds;
+	TAILQ_HEAD(policies, policy) policies;		/* "default" always exists */
+	TAILQ_HEAD(policy_binds, policy_bind) binds;
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 #define MAXTOKEN	4096	/* longest word or quoted string */
 #define MAXVALUE	4096	/* longest macro value */
 #define MAXREFS		1024	/* user/group blocks checked after the parse */
+#define MAXERRORS	50	/* then the file is not worth reading on */
 
 struct cfile {
 	FILE		*fp;
@@ -61,6 +63,7 @@ static struct cfile	 files[MAXINCLUDE + 1];
 static struct fname	*fnames;
 static int		 lexerr;	/* the lexer already said why */
 static int		 stmtpos;	/* tokens since the statement began */
+static int		 stmtnext;	/* the next token begins a statement */
 static char		 stmtword[NAMELEN];	/* its first bare word */
 static int		 nfiles;
 static struct cfile	*file;
@@ -353,7 +356,7 @@ yyerror(const char *msg)
 		lexerr = 0;
 		return;
 	}
-	if (stmtword[0] != '\0' && stmtpos >= 2)
+	if (stmtword[0] != '\0' && stmtpos >= 1)
 		perr("unknown keyword \"%s\"", stmtword);
 	else
 		perr("%s", msg);
@@ -364,7 +367,8 @@ perr(const char *fmt, ...)
 {
 	va_list ap;
 
-	errors++;
+	if (errors++ >= MAXERRORS)
+		return;
 	fprintf(stderr, "%s:%d: ", file->name, file->lineno);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -537,7 +541,9 @@ check_refs(void)
 	int i;
 
 	for (i = 0; i < nrefs; i++) {
-		if (policy_find(conf, refs[i].policy) != NULL)
+		/* "default" exists even when the file does not define it */
+		if (policy_find(conf, refs[i].policy) != NULL ||
+		    strcmp(refs[i].policy, "default") == 0)
 			continue;
 		errors++;
 		fprintf(stderr, "%s:%d: unknown policy \"%s\"\n",
@@ -804,8 +810,17 @@ yylex(void)
 {
 	int tok;
 
-	if (stmtpos == 0)
+	if (stmtnext) {
+		stmtnext = 0;
+		stmtpos = 0;
 		stmtword[0] = '\0';
+	}
+	if (errors >= MAXERRORS) {
+		if (errors++ == MAXERRORS)
+			fprintf(stderr, "%s:%d: too many errors, giving up\n",
+			    file->name, file->lineno);
+		return 0;
+	}
 	for (;;) {
 		tok = yylex_one();
 		if (tok != 0)
@@ -827,11 +842,10 @@ yylex(void)
 	lexerr = tok == ERROR;
 	/* for "unknown keyword": a bare word then anything but '=' */
 	if (tok == '\n' || tok == '{' || tok == '}')
-		stmtpos = 0;
+		stmtnext = 1;
 	else if (tok == '=' && stmtpos == 1)
-		stmtword[0] = '\0', stmtpos++;
-	else
-		stmtpos++;
+		stmtword[0] = '\0';
+	stmtpos++;
 	return tok;
 }
 
@@ -883,7 +897,7 @@ pushfile(const char *name, int check)
 	struct fname *fn;
 	struct stat st, ost;
 	char *path;
-	int i;
+	int i, fd;
 
 	if (nfiles >= MAXINCLUDE + 1) {
 		perr("include \"%s\": nested too deep (max %d)", name,
@@ -902,21 +916,32 @@ pushfile(const char *name, int check)
 	fnames = fn;
 	f = &files[nfiles];
 	memset(f, 0, sizeof(*f));
-	if ((f->fp = fopen(fn->name, "r")) == NULL) {
+	/* Non-blocking, so a FIFO in its place cannot hang the parent. */
+	if ((fd = open(fn->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    (f->fp = fdopen(fd, "r")) == NULL) {
+		if (fd != -1)
+			close(fd);
 		if (nfiles == 0)
 			fprintf(stderr, "%s: %s\n", fn->name, strerror(errno));
 		else
 			perr("include \"%s\": %s", fn->name, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f->fp), &st) == 0)
-		for (i = 0; i < nfiles; i++)
-			if (fstat(fileno(files[i].fp), &ost) == 0 &&
-			    ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) {
-				perr("include \"%s\": include loop", fn->name);
-				fclose(f->fp);
-				return -1;
-			}
+	if (fstat(fileno(f->fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (nfiles == 0)
+			fprintf(stderr, "%s: not a regular file\n", fn->name);
+		else
+			perr("include \"%s\": not a regular file", fn->name);
+		fclose(f->fp);
+		return -1;
+	}
+	for (i = 0; i < nfiles; i++)
+		if (fstat(fileno(files[i].fp), &ost) == 0 &&
+		    ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) {
+			perr("include \"%s\": include loop", fn->name);
+			fclose(f->fp);
+			return -1;
+		}
 	if (check && check_file_secrecy(fileno(f->fp), fn->name) == -1) {
 		errors++;
 		fclose(f->fp);
@@ -1043,6 +1068,7 @@ parse_config(const char *filename, int check_secrecy)
 	nrefs = 0;
 	file = NULL;
 	lexerr = stmtpos = 0;
+	stmtnext = 1;
 	curpol = NULL;
 	curbind = NULL;
 	secrecy = check_secrecy;

@@ -288,6 +288,7 @@ ATF_TC_BODY(reorder_and_duplicates, tc)
 	    100);
 	ATF_REQUIRE(t_pop(&S));
 	ATF_CHECK_EQ(S.ack, base);
+	ATF_CHECK_EQ(S.nsack, 0);	/* not offered: no blocks */
 	ATF_CHECK_EQ(t_st()->tcp_ooo, 1);
 	ATF_CHECK_EQ(t_host_read(g.hostfd, b, sizeof(b)), 0);
 	/* Third block, separate hole. */
@@ -320,7 +321,66 @@ ATF_TC_BODY(reorder_and_duplicates, tc)
 	t_finish();
 }
 
-/* RFC 6298 with a constant 400 ms RTT, timed segments (no TS). */
+ATF_TC_WITHOUT_HEAD(sack_blocks);
+ATF_TC_BODY(sack_blocks, tc)
+{
+	struct tguest g;
+	uint32_t base;
+	uint8_t b[1024];
+
+	fill();
+	start_default();
+	t_guest_init(&g, "10.0.2.2", 5001, 42010);
+	connect_full(&g, 2, 1);
+	t_drop_all();
+	base = g.snd_nxt;
+	t_send_raw(&g, TH_ACK, base + 100, g.rcv_nxt, 65535, NULL, 0, src + 100,
+	    100);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.ack, base);
+	ATF_REQUIRE_EQ(S.nsack, 1);
+	ATF_CHECK_EQ(S.sack[0][0], base + 100);
+	ATF_CHECK_EQ(S.sack[0][1], base + 200);
+	/* A second hole: the newest block comes first. */
+	t_send_raw(&g, TH_ACK, base + 300, g.rcv_nxt, 65535, NULL, 0, src + 300,
+	    100);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_REQUIRE_EQ(S.nsack, 2);
+	ATF_CHECK_EQ(S.sack[0][0], base + 300);
+	ATF_CHECK_EQ(S.sack[0][1], base + 400);
+	ATF_CHECK_EQ(S.sack[1][0], base + 100);
+	ATF_CHECK_EQ(S.sack[1][1], base + 200);
+	/* The gap between them: one block. */
+	t_send_raw(&g, TH_ACK, base + 200, g.rcv_nxt, 65535, NULL, 0, src + 200,
+	    100);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_REQUIRE_EQ(S.nsack, 1);
+	ATF_CHECK_EQ(S.sack[0][0], base + 100);
+	ATF_CHECK_EQ(S.sack[0][1], base + 400);
+	/* Many holes: at most 3 blocks beside the timestamps. */
+	t_send_raw(&g, TH_ACK, base + 500, g.rcv_nxt, 65535, NULL, 0, src + 500,
+	    10);
+	t_send_raw(&g, TH_ACK, base + 600, g.rcv_nxt, 65535, NULL, 0, src + 600,
+	    10);
+	t_send_raw(&g, TH_ACK, base + 700, g.rcv_nxt, 65535, NULL, 0, src + 700,
+	    10);
+	while (E.qn > 1)
+		ATF_REQUIRE(t_pop(&S));
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.nsack, 3);
+	ATF_CHECK_EQ(S.sack[0][0], base + 700);
+	/* Filled: no blocks, everything to the host in order. */
+	t_send_raw(&g, TH_ACK, base, g.rcv_nxt, 65535, NULL, 0, src, 100);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.ack, base + 400);
+	ATF_CHECK_EQ(S.nsack, 3);	/* 500, 600, 700 still held */
+	ATF_CHECK_EQ(t_host_read(g.hostfd, b, sizeof(b)), 400);
+	ATF_CHECK(memcmp(b, src, 400) == 0);
+	close(g.hostfd);
+	t_finish();
+}
+
+/* RFC 6298 with a constant 150 ms RTT, timed segments or timestamps. */
 static void
 rtt_run(int ts)
 {
@@ -343,20 +403,21 @@ rtt_run(int ts)
 		ATF_REQUIRE_EQ(S.len, 4);
 		t_note(&g, &S);
 		g.rcv_nxt += 4;
-		t_advance(400);
+		t_advance(150);
 		t_ack(&g);
 		d = t_dbg(&g);
 		if (i == 0 && !ts) {
 			/* First sample: SRTT = R, RTTVAR = R/2. */
-			ATF_CHECK_EQ(d.srtt, 400);
-			ATF_CHECK_EQ(d.rttvar, 200);
-			ATF_CHECK_EQ(d.rto, 1200);
+			ATF_CHECK_EQ(d.srtt, 150);
+			ATF_CHECK_EQ(d.rttvar, 75);
+			ATF_CHECK_EQ(d.rto, 150 + 4 * 75);
 		}
 		t_drop_all();
 	}
-	ATF_CHECK(d.srtt >= 399 && d.srtt <= 401);
+	ATF_CHECK(d.srtt >= 149 && d.srtt <= 151);
 	ATF_CHECK(d.rttvar <= 5);
-	ATF_CHECK_EQ(d.rto, 1000);	/* RFC 6298 2.4 floor */
+	ATF_CHECK(d.rto >= 149 + TCP_RTTVAR_MIN &&
+	    d.rto <= 151 + TCP_RTTVAR_MIN);	/* variance floor */
 	ATF_CHECK_EQ(t_st()->tcp_rexmt, 0);
 	close(g.hostfd);
 	t_finish();
@@ -550,6 +611,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rto_backoff_and_giveup);
 	ATF_TP_ADD_TC(tp, fast_retransmit);
 	ATF_TP_ADD_TC(tp, reorder_and_duplicates);
+	ATF_TP_ADD_TC(tp, sack_blocks);
 	ATF_TP_ADD_TC(tp, rtt_timed);
 	ATF_TP_ADD_TC(tp, rtt_timestamps);
 	ATF_TP_ADD_TC(tp, delayed_ack);

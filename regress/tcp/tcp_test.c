@@ -42,7 +42,7 @@ ATF_TC_BODY(handshake_options, tc)
 	ATF_CHECK(S.ws >= 1 && S.ws <= 14);
 	ATF_CHECK_EQ(S.has_ts, 1);
 	ATF_CHECK_EQ(S.tsecr, 12345);
-	ATF_CHECK_EQ(S.sackok, 0);		/* we do not do SACK */
+	ATF_CHECK_EQ(S.sackok, 1);		/* receiver-side SACK */
 	ATF_CHECK_EQ(S.src, g.ra);
 	ATF_CHECK_EQ(S.sport, g.rp);
 	d = t_dbg(&g);

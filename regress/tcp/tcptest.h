@@ -56,6 +56,8 @@ struct tseg {
 	size_t		 len;
 	uint8_t		 data[65536];
 	int		 mss, ws, has_ts, sackok;
+	int		 nsack;
+	uint32_t	 sack[4][2];
 	uint32_t	 tsval, tsecr;
 	uint8_t		 ttl;
 };
@@ -241,6 +243,18 @@ t_pop(struct tseg *g)
 			g->ws = o[i + 2];
 		else if (o[i] == 4)
 			g->sackok = 1;
+		else if (o[i] == 5) {
+			size_t k;
+
+			ATF_REQUIRE((ol - 2) % 8 == 0 && ol <= 34);
+			for (k = 0; k < (ol - 2) / 8; k++) {
+				memcpy(&v32, o + i + 2 + 8 * k, 4);
+				g->sack[k][0] = ntohl(v32);
+				memcpy(&v32, o + i + 6 + 8 * k, 4);
+				g->sack[k][1] = ntohl(v32);
+			}
+			g->nsack = (int)k;
+		}
 		else if (o[i] == 8 && ol == 10) {
 			g->has_ts = 1;
 			memcpy(&v32, o + i + 2, 4);
