@@ -92,7 +92,11 @@ broker_request(struct session *s, struct child *c, const void *data,
 	rep.id = req.id;
 	rep.error = 0;
 	pol = policy_for_user(penv->conf, s->user);
-	if (pol == NULL || !policy_allows(pol, req.proto, req.addr,
+	if (imsg_queued(&c->ibuf) >= CHILD_MAXQUEUED) {
+		rep.error = EAGAIN;
+		log_debug("session %u: engine not reading, request refused",
+		    s->id);
+	} else if (pol == NULL || !policy_allows(pol, req.proto, req.addr,
 	    req.port)) {
 		rep.error = EACCES;
 		log_info("session %u: %s to %s:%u denied by policy", s->id,

@@ -350,6 +350,10 @@ client_go(struct client *cl, struct imsg *imsg)
 	if (!cl->hello || imsg_get_len(imsg) != 0 || cl->sess != NULL ||
 	    cl->ttyfd == -1)
 		return -1;
+	if (session_count(cl->uid) >= SESSION_MAXPERUSER) {
+		client_error(cl, "too many sessions");
+		return 0;
+	}
 	if (session_start(cl) == NULL)
 		client_error(cl, "slirpd could not start a session");
 	return 0;

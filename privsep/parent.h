@@ -18,6 +18,13 @@
 #define PARENT_MAXCLIENTS	256
 #define CLIENT_MAXPENDING	4	/* per uid, before GO */
 #define CLIENT_TIMEOUT		30	/* seconds from connect to GO */
+#define SESSION_MAXPERUSER	16
+/*
+ * Replies (most with an fd) queued for a child that is not reading:
+ * beyond this its requests are refused, so a stuck or hostile engine
+ * cannot make the parent hold descriptors without bound.
+ */
+#define CHILD_MAXQUEUED		64
 #define PROC_ENGINE		1
 #define PROC_EXEC		2
 
@@ -131,6 +138,7 @@ void	 client_send_text(struct client *, uint32_t type, const char *);
 
 /* session.c */
 struct session *session_start(struct client *);
+int	 session_count(uid_t);
 void	 session_dispatch(struct child *);
 void	 session_child_gone(struct child *, int status);
 void	 session_client_gone(struct session *);

@@ -139,6 +139,18 @@ session_start_exec(struct session *s)
 	    (int)s->exec->pid, s->user);
 }
 
+int
+session_count(uid_t uid)
+{
+	struct session *s;
+	int n = 0;
+
+	TAILQ_FOREACH(s, &penv->sessions, entry)
+		if (s->uid == uid)
+			n++;
+	return n;
+}
+
 struct session *
 session_start(struct client *cl)
 {
@@ -319,9 +331,12 @@ session_exec_req(struct session *s, struct imsg *imsg)
 	if (imsg_get_len(imsg) != sizeof(er))
 		return -1;
 	memcpy(&er, imsg->data, sizeof(er));
-	if (s->exec == NULL || s->exec->chan == -1) {
+	if (s->exec == NULL || s->exec->chan == -1 ||
+	    imsg_queued(&s->exec->ibuf) >= CHILD_MAXQUEUED ||
+	    imsg_queued(&s->engine->ibuf) >= CHILD_MAXQUEUED) {
 		rep.id = er.id;
-		rep.error = ENOENT;
+		rep.error = s->exec == NULL || s->exec->chan == -1 ?
+		    ENOENT : EAGAIN;
 		imsg_compose(&s->engine->ibuf, IMSG_ENG_EXEC_REPLY, s->id, 0,
 		    -1, &rep, sizeof(rep));
 		return 0;

@@ -488,6 +488,43 @@ bad_clients_cleanup()
 	common_cleanup
 }
 
+atf_test_case daemonize cleanup
+daemonize_head()
+{
+	atf_set descr "without -d slirpd detaches and still serves"
+	atf_set require.user root
+}
+daemonize_body()
+{
+	common_init
+	mktemp -d /tmp/slirpd-proc.XXXXXX > sockdir
+	chmod 755 "$(cat sockdir)"
+	SOCK="$(cat sockdir)/slirpd.sock"
+	mkdir -p empty
+	write_conf
+	atf_check -s exit:0 -o empty -e empty "$OBJ/slirpd" -f "$PWD/slirpd.conf"
+	wait_for test -S "$SOCK" || atf_fail "no socket"
+	pid=$(ss -xlpn | sed -n "s|.*$SOCK .*pid=\([0-9]*\).*|\1|p" | head -1)
+	[ -n "$pid" ] || atf_fail "no process listens on $SOCK"
+	echo "$pid" > slirpd.pid
+	PARENT=$pid
+	tr '\0' ' ' < /proc/$pid/cmdline | grep -q '^slirpd: parent' ||
+	    atf_fail "listener is not a slirpd parent"
+	atf_check_equal "$(readlink /proc/$pid/cwd)" /
+	"$OBJ/regress/proc/fakeclient" -S "$SOCK" -u daemon > c1.out 2>&1 &
+	echo $! > c1.pid
+	wait_for grep -q "SLiRP Ready" c1.out || atf_fail "no banner"
+	kill -TERM "$pid"
+	client_ended c1 0
+	wait_for sh -c "! kill -0 $pid" || atf_fail "daemon did not exit"
+	[ -e "$SOCK" ] && atf_fail "socket left behind"
+	rm -f slirpd.pid
+}
+daemonize_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case nonroot
 nonroot_head()
 {
@@ -545,6 +582,7 @@ atf_init_test_cases()
 	atf_add_test_case client_gone
 	atf_add_test_case five_zeros
 	atf_add_test_case bad_clients
+	atf_add_test_case daemonize
 	atf_add_test_case nonroot
 	atf_add_test_case check_config
 }
