@@ -8,6 +8,7 @@
  * say which call needs what.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,7 +31,9 @@
 #include "stack.h"
 #include "unit.h"
 
-#define ENGINE_MAXPOLL	1024
+/* Descriptors besides the stack's: stdio, the channel, the units. */
+#define MAX_DNS		4	/* stack_config.dns_upstream[] */
+#define ENGINE_FDSLACK	(4 + ENGINE_MAXUNITS + 16)
 
 struct engine {
 	struct imsgbuf	 ibuf;
@@ -40,7 +43,8 @@ struct engine {
 	unsigned int	 nunits;
 	struct stack	*stack;
 	uint64_t	 now;
-	struct pollfd	 pfd[ENGINE_MAXPOLL];
+	struct pollfd	*pfd;
+	size_t		 npfd;
 };
 
 static struct engine	 eng;
@@ -364,6 +368,7 @@ engine_stack(void)
 {
 	struct stack_config sc;
 	struct engine_config *c = &eng.cfg;
+	struct rlimit rl;
 	uint32_t i;
 
 	stack_default_config(&sc);
@@ -392,6 +397,17 @@ engine_stack(void)
 	}
 	if ((eng.stack = stack_new(&sc, &engine_ops, NULL, eng.now)) == NULL)
 		fatal("%s: stack_new", __func__);
+	/* One slot per flow the stack may have, and ours. */
+	eng.npfd = sc.max_flows + MAX_DNS + ENGINE_FDSLACK;
+	if ((eng.pfd = calloc(eng.npfd, sizeof(*eng.pfd))) == NULL)
+		fatal("%s", __func__);
+	/*
+	 * Every flow holds a socket; recvmsg(2) drops an fd that does not
+	 * fit under the limit, which would break the channel.
+	 */
+	rl.rlim_cur = rl.rlim_max = eng.npfd;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("%s: setrlimit", __func__);
 }
 
 static void
@@ -467,8 +483,7 @@ engine_loop(void)
 			    .events = POLLIN |
 			    (unit_want_write(u) ? POLLOUT : 0) };
 		nu = n - 1;
-		ns = stack_pollfds(eng.stack, eng.pfd + n,
-		    ENGINE_MAXPOLL - n);
+		ns = stack_pollfds(eng.stack, eng.pfd + n, eng.npfd - n);
 		next = stack_next_timer(eng.stack);
 		timeout = next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
 		/* syscall: poll */

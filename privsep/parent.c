@@ -3,6 +3,7 @@
  * never race the loop), the daemon socket, clients and children.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <errno.h>
 #include <poll.h>
@@ -213,6 +214,7 @@ parent_main(struct slirpd_conf *conf, const char *conffile, int debug,
     int verbose)
 {
 	static struct parent_env env;
+	struct rlimit rl;
 	sigset_t set;
 	int sfd;
 
@@ -237,6 +239,12 @@ parent_main(struct slirpd_conf *conf, const char *conffile, int debug,
 		fatal("%s: sigprocmask", __func__);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal("%s: signalfd", __func__);
+	/* Clients, channels and sockets in flight: more than 1024. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("%s: setrlimit", __func__);
+	}
 	/* A client that goes away mid-write must not kill the parent. */
 	signal(SIGPIPE, SIG_IGN);
 
