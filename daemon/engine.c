@@ -514,7 +514,8 @@ engine_loop(void)
 int
 engine_main(int debug, int verbose)
 {
-	log_init(debug, LOG_DAEMON);	/* syslog: opened now (NDELAY) */
+	/* stderr: the parent's, or a pipe to it (proc_stderr()). */
+	log_init(1, LOG_DAEMON);
 	log_setverbose(verbose);
 	log_procinit("engine");
 	/* A vanished socket peer is an error return, not a death. */

@@ -237,7 +237,8 @@ exech_main(int debug, int verbose)
 	struct imsg imsg;
 	size_t len;
 
-	log_init(debug, LOG_DAEMON);
+	/* stderr: the parent's, or a pipe to it (proc_stderr()). */
+	log_init(1, LOG_DAEMON);
 	log_setverbose(verbose);
 	log_procinit("exec");
 	imsg_init(&xbuf, ENGINE_CHANNEL_FD);

@@ -90,7 +90,7 @@ parent_gc(void)
 			client_free(cl);
 }
 
-enum pk { PK_SIGNAL, PK_LISTEN, PK_CLIENT, PK_CHILD };
+enum pk { PK_SIGNAL, PK_LISTEN, PK_CLIENT, PK_CHILD, PK_CHILDERR };
 
 struct pslot {
 	enum pk	 kind;
@@ -120,8 +120,13 @@ parent_fill(struct pollfd *pfd, struct pslot *slot, size_t max, int sfd)
 		slot[n++] = (struct pslot){ PK_CLIENT, cl };
 	}
 	LIST_FOREACH(c, &penv->children, entry) {
-		if (n >= max)
+		if (n + 1 >= max)
 			break;
+		if (c->errfd != -1) {
+			pfd[n] = (struct pollfd){ .fd = c->errfd,
+			    .events = POLLIN };
+			slot[n++] = (struct pslot){ PK_CHILDERR, c };
+		}
 		if (c->chan == -1)
 			continue;
 		pfd[n] = (struct pollfd){ .fd = c->chan, .events = POLLIN |
@@ -144,10 +149,11 @@ slot_alive(const struct pslot *sl)
 				return !cl->dead;
 		return 0;
 	}
-	if (sl->kind == PK_CHILD) {
+	if (sl->kind == PK_CHILD || sl->kind == PK_CHILDERR) {
 		LIST_FOREACH(c, &penv->children, entry)
 			if (c == sl->ptr)
-				return c->chan != -1;
+				return sl->kind == PK_CHILD ? c->chan != -1 :
+				    c->errfd != -1;
 		return 0;
 	}
 	return 1;
@@ -156,7 +162,8 @@ slot_alive(const struct pslot *sl)
 static int
 parent_loop(int sfd)
 {
-	size_t max = 2 + PARENT_MAXCLIENTS + 2 * PARENT_MAXCLIENTS + 16;
+	/* Each client: its socket; each child: channel and stderr. */
+	size_t max = 2 + PARENT_MAXCLIENTS * 5 + 32;
 	struct pollfd *pfd;
 	struct pslot *slot;
 	size_t i, n;
@@ -203,6 +210,9 @@ parent_loop(int sfd)
 				if (pfd[i].revents & (POLLIN | POLLHUP |
 				    POLLERR) && slot_alive(&slot[i]))
 					session_dispatch(slot[i].ptr);
+				break;
+			case PK_CHILDERR:
+				proc_stderr(slot[i].ptr);
 				break;
 			}
 		}

@@ -38,6 +38,9 @@ struct child {
 	int		 chan;		/* channel fd, -1 once closed */
 	struct session	*sess;		/* NULL once detached */
 	int		 killed;	/* SIGKILL sent: do not talk to it */
+	int		 errfd;		/* its stderr, daemon mode; else -1 */
+	char		 errbuf[512];	/* a partial line */
+	size_t		 errlen;
 	int		 ready;		/* READY seen */
 };
 LIST_HEAD(child_head, child);
@@ -119,6 +122,7 @@ void	 proc_kill(struct child *, const char *why);
 void	 proc_stop(struct child *);
 void	 proc_close_channel(struct child *);
 void	 proc_reap(void);
+void	 proc_stderr(struct child *);
 void	 proc_terminate_all(void);
 const char *proc_role(int);
 int	 proc_child_main(const char *role, int debug, int verbose);

@@ -57,7 +57,7 @@ child_env(int role, char **env, size_t max)
 }
 
 __attribute__((noreturn)) static void
-child_exec(int role, int fd)
+child_exec(int role, int fd, int errfd)
 {
 	char *argv[6], *env[4];
 	sigset_t set;
@@ -68,6 +68,9 @@ child_exec(int role, int fd)
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
+	/* Daemon mode: the child's log lines come to us (see proc_stderr). */
+	if (errfd != -1 && dup2(errfd, STDERR_FILENO) == -1)
+		_exit(127);
 	if (fd != ENGINE_CHANNEL_FD) {
 		if (dup2(fd, ENGINE_CHANNEL_FD) == -1)
 			_exit(127);
@@ -93,31 +96,43 @@ struct child *
 proc_spawn(int role, struct session *s)
 {
 	struct child *c;
-	int sp[2];
+	int sp[2], ep[2] = { -1, -1 };
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: socketpair", __func__);
 		return NULL;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_warn("%s", __func__);
+	/*
+	 * Without -d children log to stderr all the same, into a pipe the
+	 * parent reads and sends to syslog: a sandboxed engine could not
+	 * reconnect a syslog socket itself.
+	 */
+	if (!penv->debug && pipe2(ep, O_CLOEXEC) == -1) {
+		log_warn("%s: pipe", __func__);
 		close(sp[0]);
 		close(sp[1]);
 		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s", __func__);
+		goto fail;
 	}
 	switch (pid = fork()) {
 	case -1:
 		log_warn("%s: fork", __func__);
-		close(sp[0]);
-		close(sp[1]);
 		free(c);
-		return NULL;
+		goto fail;
 	case 0:
 		close(sp[0]);
-		child_exec(role, sp[1]);
+		child_exec(role, sp[1], ep[1]);
 	}
 	close(sp[1]);
+	if (ep[1] != -1)
+		close(ep[1]);
+	c->errfd = ep[0];
+	if (ep[0] != -1 && fcntl(ep[0], F_SETFL, O_NONBLOCK) == -1)
+		log_warn("%s: fcntl", __func__);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
 		log_warn("%s: fcntl", __func__);
 	c->pid = pid;
@@ -127,6 +142,64 @@ proc_spawn(int role, struct session *s)
 	imsg_init(&c->ibuf, sp[0]);
 	LIST_INSERT_HEAD(&penv->children, c, entry);
 	return c;
+fail:
+	close(sp[0]);
+	close(sp[1]);
+	if (ep[0] != -1) {
+		close(ep[0]);
+		close(ep[1]);
+	}
+	return NULL;
+}
+
+/* One line a child wrote: untrusted, so only printable bytes pass. */
+static void
+proc_logline(struct child *c, char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] < 0x20 || line[i] > 0x7e)
+			line[i] = '?';
+	line[len] = '\0';
+	if (len > 0)
+		log_info("%s", line);
+}
+
+/* The child's stderr is readable (daemon mode): log what it wrote. */
+void
+proc_stderr(struct child *c)
+{
+	char *nl;
+	ssize_t n;
+	size_t len;
+
+	while (c->errfd != -1) {
+		n = read(c->errfd, c->errbuf + c->errlen,
+		    sizeof(c->errbuf) - 1 - c->errlen);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			if (c->errlen > 0)
+				proc_logline(c, c->errbuf, c->errlen);
+			c->errlen = 0;
+			close(c->errfd);
+			c->errfd = -1;
+			return;
+		}
+		c->errlen += n;
+		while ((nl = memchr(c->errbuf, '\n', c->errlen)) != NULL) {
+			len = nl - c->errbuf;
+			proc_logline(c, c->errbuf, len);
+			c->errlen -= len + 1;
+			memmove(c->errbuf, nl + 1, c->errlen);
+		}
+		/* A line too long for the buffer is logged in pieces. */
+		if (c->errlen == sizeof(c->errbuf) - 1) {
+			proc_logline(c, c->errbuf, c->errlen);
+			c->errlen = 0;
+		}
+	}
 }
 
 /* Stop listening to a child; it is freed when reaped. */
@@ -196,9 +269,14 @@ proc_reaped(pid_t pid, int status)
 			break;
 	if (c == NULL)
 		return;		/* not ours (should not happen) */
+	/* Its last words first, then how it ended. */
+	proc_stderr(c);
 	log_status(c, status);
 	LIST_REMOVE(c, entry);
 	proc_close_channel(c);
+	/* Its programs may hold the pipe still; we stop listening. */
+	if (c->errfd != -1)
+		close(c->errfd);
 	if (c->sess != NULL)
 		session_child_gone(c, status);
 	free(c);
