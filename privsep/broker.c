@@ -61,6 +61,21 @@ broker_socket(int proto, in_addr_t addr, in_port_t port)
 	return fd;
 }
 
+/*
+ * Addresses no policy rule can open: 0.0.0.0/8 and 127.0.0.0/8 (this
+ * host, reached only through the host alias, so never when the policy
+ * turns it off), multicast and broadcast.
+ */
+static int
+broker_martian(const struct policy *pol, in_addr_t addr)
+{
+	uint32_t a = ntohl(addr);
+
+	if ((a >> 24) == 0 || (a >> 24) == 127)
+		return pol->host_alias == HOST_ALIAS_NONE;
+	return (a >> 28) == 0xe || a == 0xffffffffu;
+}
+
 static const char *
 proto_name(int proto)
 {
@@ -96,8 +111,8 @@ broker_request(struct session *s, struct child *c, const void *data,
 		rep.error = EAGAIN;
 		log_debug("session %u: engine not reading, request refused",
 		    s->id);
-	} else if (pol == NULL || !policy_allows(pol, req.proto, req.addr,
-	    req.port)) {
+	} else if (pol == NULL || broker_martian(pol, req.addr) ||
+	    !policy_allows(pol, req.proto, req.addr, req.port)) {
 		rep.error = EACCES;
 		log_info("session %u: %s to %s:%u denied by policy", s->id,
 		    proto_name(req.proto), abuf, ntohs(req.port));

@@ -179,6 +179,19 @@ client_free(struct client *cl)
 	free(cl);
 }
 
+/*
+ * No more reading from cl; it is freed once what is queued for it is
+ * written, or after CLIENT_LINGER seconds if it does not read.
+ */
+void
+client_dead(struct client *cl)
+{
+	if (cl->dead)
+		return;
+	cl->dead = 1;
+	cl->deadline = parent_now() + CLIENT_LINGER * 1000;
+}
+
 void
 client_send_text(struct client *cl, uint32_t type, const char *text)
 {
@@ -206,7 +219,7 @@ client_write(struct client *cl)
 	if (imsg_write(&cl->ibuf) != 1) {
 		/* Nothing more can reach it. */
 		imsg_clear(&cl->ibuf);
-		cl->dead = 1;
+		client_dead(cl);
 	}
 }
 
@@ -217,7 +230,7 @@ client_error(struct client *cl, const char *msg)
 	log_info("%s: client pid %d user %s: %s", __func__, (int)cl->pid,
 	    cl->user, msg);
 	client_send_text(cl, IMSG_CLIENT_ERROR, msg);
-	cl->dead = 1;
+	client_dead(cl);
 }
 
 /*
@@ -371,10 +384,13 @@ client_timeouts(void)
 	int64_t left, next = -1;
 
 	TAILQ_FOREACH(cl, &penv->clients, entry) {
-		if (cl->sess != NULL || cl->dead)
+		if (cl->sess != NULL)
 			continue;
 		if (cl->deadline <= now) {
-			client_error(cl, "timed out");
+			if (cl->dead)
+				imsg_clear(&cl->ibuf);	/* parent_gc frees it */
+			else
+				client_error(cl, "timed out");
 			continue;
 		}
 		left = cl->deadline - now;
@@ -396,7 +412,7 @@ client_dispatch(struct client *cl)
 	if (n <= 0) {
 		/* The user's slirp is gone; so is its session. */
 		log_debug("%s: client pid %d closed", __func__, (int)cl->pid);
-		cl->dead = 1;
+		client_dead(cl);
 		imsg_clear(&cl->ibuf);
 		return;
 	}

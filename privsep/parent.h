@@ -18,6 +18,7 @@
 #define PARENT_MAXCLIENTS	256
 #define CLIENT_MAXPENDING	4	/* per uid, before GO */
 #define CLIENT_TIMEOUT		30	/* seconds from connect to GO */
+#define CLIENT_LINGER		5	/* seconds for a closing client to read */
 #define SESSION_MAXPERUSER	16
 /*
  * Replies (most with an fd) queued for a child that is not reading:
@@ -54,7 +55,7 @@ struct client {
 	pid_t		 pid;
 	char		 user[64];
 	char		 tty[64];	/* "pts/3" */
-	uint64_t	 deadline;	/* ms (monotonic) to send GO by */
+	uint64_t	 deadline;	/* ms (monotonic): GO, or gone if dead */
 	int		 ttyfd;		/* ours, opened at HELLO, for the engine */
 	int		 hello;
 	unsigned int	 nargs;
@@ -138,6 +139,7 @@ void	 listener_accept(void);
 void	 client_dispatch(struct client *);
 void	 client_write(struct client *);
 void	 client_free(struct client *);
+void	 client_dead(struct client *);
 void	 client_send_text(struct client *, uint32_t type, const char *);
 
 /* session.c */

@@ -238,7 +238,7 @@ session_free(struct session *s)
 		    &ce, sizeof(ce));
 		client_write(s->client);
 		s->client->sess = NULL;
-		s->client->dead = 1;
+		client_dead(s->client);
 	}
 	TAILQ_REMOVE(&penv->sessions, s, entry);
 	log_info("session %u: ended (%s)", s->id,

@@ -17,10 +17,10 @@ common_init()
 # Wait up to 10 s for a command to succeed.
 wait_for()
 {
-	i=0
+	_w=0
 	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -ge 100 ] && return 1
+		_w=$((_w + 1))
+		[ $_w -ge 100 ] && return 1
 		sleep 0.1
 	done
 	return 0
@@ -344,6 +344,30 @@ broker_cleanup()
 	common_cleanup
 }
 
+atf_test_case broker_host_alias cleanup
+broker_host_alias_head()
+{
+	atf_set descr "without the host alias no rule opens this host;" \
+	    "multicast and broadcast are never opened"
+	atf_set require.user root
+}
+broker_host_alias_body()
+{
+	start_slirpd "host-alias none"
+	k=1
+	for a in 127.0.0.1 127.1.2.3 0.0.0.0 224.0.0.1 255.255.255.255; do
+		client c$k "%test sock $a 9"
+		wait_log "session $k: tcp to $a:9 denied by policy"
+		wait_log "session $k: test: sock: Permission denied"
+		k=$((k + 1))
+	done
+	parent_alive
+}
+broker_host_alias_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case sighup cleanup
 sighup_head()
 {
@@ -577,6 +601,7 @@ atf_init_test_cases()
 	atf_add_test_case sigkill
 	atf_add_test_case malformed
 	atf_add_test_case broker
+	atf_add_test_case broker_host_alias
 	atf_add_test_case sighup
 	atf_add_test_case sigterm
 	atf_add_test_case client_gone
