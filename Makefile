@@ -148,7 +148,8 @@ install: all
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -D__linux__ -Icommon -Idaemon -Iprivsep \
+	    --inline-suppr -D__linux__ \
+	    --include=/usr/include/$$(gcc -dumpmachine)/sys/queue.h -Icommon -Idaemon -Iprivsep \
 	    common daemon privsep
 
 # Fuzzing: each regress/fuzz/NAME_fuzz.c becomes obj-fuzz/NAME_fuzz, linked

@@ -309,7 +309,7 @@ imsg_write(struct imsgbuf *ib)
 	while ((head = TAILQ_FIRST(&ib->w.bufs)) != NULL) {
 		memset(&msg, 0, sizeof(msg));
 		cnt = 0;
-		TAILQ_FOREACH(b, &ib->w.bufs, entry) {
+		for (b = head; b != NULL; b = TAILQ_NEXT(b, entry)) {
 			/* An fd must ride with its own message's first byte. */
 			if (cnt > 0 && b->fd != -1)
 				break;

@@ -49,7 +49,7 @@ struct ibuf {
 };
 
 struct msgbuf {
-	TAILQ_HEAD(, ibuf) bufs;
+	TAILQ_HEAD(ibuf_queue, ibuf) bufs;
 	uint32_t	 queued;	/* messages queued */
 	size_t		 bytes;		/* bytes queued, not yet written */
 	int		 fd;
@@ -66,7 +66,7 @@ struct imsgbuf {
 	pid_t		 pid;
 	uint8_t		 rbuf[2 * MAX_IMSGSIZE];
 	size_t		 rlen;			/* valid bytes in rbuf */
-	TAILQ_HEAD(, imsg_fd) fds;		/* received, not yet claimed */
+	TAILQ_HEAD(imsg_fd_queue, imsg_fd) fds;		/* received, not yet claimed */
 	unsigned int	 nfds;
 };
 

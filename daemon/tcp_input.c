@@ -63,6 +63,17 @@ tcp_parse_opts(struct stack *s, struct tcp_seg *sg, const uint8_t *o,
 			if (sg->flags & TH_SYN)
 				sg->has_sackok = 1;
 			break;
+		case TCPOPT_SACK:
+			if (len < 10 || (len - 2) % 8 != 0)
+				goto bad;
+			for (sg->nsack = 0; sg->nsack < (len - 2) / 8 &&
+			    sg->nsack < 4; sg->nsack++) {
+				memcpy(&v32, o + i + 2 + 8 * sg->nsack, 4);
+				sg->sack[sg->nsack][0] = ntohl(v32);
+				memcpy(&v32, o + i + 6 + 8 * sg->nsack, 4);
+				sg->sack[sg->nsack][1] = ntohl(v32);
+			}
+			break;
 		case TCPOPT_TIMESTAMP:
 			if (len != 10)
 				goto bad;
@@ -133,37 +144,11 @@ tcp_parse(struct stack *s, const struct ip_pkt *pk, struct tcp_seg *sg)
 /*
  * Out-of-order data is written straight into the receive ring at its
  * place; we only keep the list of received ranges beyond rcv_nxt.
- * Returns 0 when kept, -1 when the range list is full.
  */
 static int
 tcp_ooo_insert(struct tcpcb *tp, tcp_seq start, tcp_seq end)
 {
-	unsigned int i, j;
-
-	for (i = 0; i < tp->nooo && SEQ_LT(tp->ooo[i].end, start); i++)
-		;
-	if (i < tp->nooo && SEQ_LEQ(tp->ooo[i].start, end)) {
-		/* Overlaps or touches range i: grow it, absorb followers. */
-		tp->ooo[i].start = SEQ_MIN(tp->ooo[i].start, start);
-		tp->ooo[i].end = SEQ_MAX(tp->ooo[i].end, end);
-		while (i + 1 < tp->nooo &&
-		    SEQ_LEQ(tp->ooo[i + 1].start, tp->ooo[i].end)) {
-			tp->ooo[i].end = SEQ_MAX(tp->ooo[i].end,
-			    tp->ooo[i + 1].end);
-			for (j = i + 1; j + 1 < tp->nooo; j++)
-				tp->ooo[j] = tp->ooo[j + 1];
-			tp->nooo--;
-		}
-		return 0;
-	}
-	if (tp->nooo == TCP_OOO_MAX)
-		return -1;
-	for (j = tp->nooo; j > i; j--)
-		tp->ooo[j] = tp->ooo[j - 1];
-	tp->ooo[i].start = start;
-	tp->ooo[i].end = end;
-	tp->nooo++;
-	return 0;
+	return range_insert(tp->ooo, &tp->nooo, TCP_OOO_MAX, start, end);
 }
 
 /* Accept in-window data; returns 1 when it was in order. */
@@ -237,11 +222,23 @@ tcp_dupack(struct tcpcb *tp, const struct tcp_seg *sg)
 	}
 	tp->dupacks++;
 	if (tp->flags & TF_FASTRECOV) {
-		/* Each dup ACK is a segment that left the network. */
-		tp->cwnd += tp->maxseg;
+		/*
+		 * Each dup ACK is a segment that left the network: NewReno
+		 * inflates cwnd, SACK counts it out of the pipe instead.
+		 */
+		if (!(tp->flags & TF_SACK_PERMIT))
+			tp->cwnd += tp->maxseg;
+		tcp_sack_rexmit(tp, 1);
 		tcp_output(tp);
 		return 1;
 	}
+	/*
+	 * With SACK, 3 segments' worth SACKed above snd_una is a loss even
+	 * when the guest sent fewer dup ACKs (Linux coalesces them).
+	 */
+	if (tp->dupacks < 3 && range_bytes(tp->sacked, tp->nsacked) >=
+	    3 * tp->maxseg)
+		tp->dupacks = 3;
 	if (tp->dupacks < 3) {
 		/*
 		 * Limited transmit (RFC 3042): one new segment per early
@@ -261,7 +258,7 @@ tcp_dupack(struct tcpcb *tp, const struct tcp_seg *sg)
 	 * ACK heuristic of its section 4.1 says these are real losses
 	 * (ACKs creeping forward, not jumping over a go-back-N burst).
 	 */
-	if (tp->dupacks != 3 || (SEQ_LT(sg->ack, tp->snd_recover) &&
+	if (tp->dupacks < 3 || (SEQ_LT(sg->ack, tp->snd_recover) &&
 	    !(tp->cwnd > tp->maxseg &&
 	    sg->ack - tp->prev_ack <= 4 * tp->maxseg)))
 		return 0;
@@ -280,7 +277,10 @@ tcp_dupack(struct tcpcb *tp, const struct tcp_seg *sg)
 	tp->snd_nxt = sg->ack;
 	tp->cwnd = tp->maxseg;
 	tcp_output(tp);
-	tp->cwnd = tp->ssthresh + 3 * tp->maxseg;
+	tp->rexmit_next = tp->snd_nxt;
+	tp->cwnd = tp->ssthresh;
+	if (!(tp->flags & TF_SACK_PERMIT))
+		tp->cwnd += 3 * tp->maxseg;
 	if (SEQ_GT(onxt, tp->snd_nxt))
 		tp->snd_nxt = onxt;
 	return 1;
@@ -318,12 +318,25 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg)
 			tp->t_rexmt = 0;
 			tp->snd_una = sg->ack;
 			ring_consume(&tp->snd, acked);
-			tcp_output(tp);
-			tp->cwnd = incr > acked ? incr - acked : 0;
-			if (acked >= tp->maxseg)
-				tp->cwnd += tp->maxseg;
-			if (tp->cwnd < tp->maxseg)
-				tp->cwnd = tp->maxseg;
+			range_trim(tp->sacked, &tp->nsacked, tp->snd_una);
+			if (tp->nsacked > 0) {
+				/* The scoreboard knows the holes. */
+				tp->snd_nxt = onxt;
+				tcp_sack_rexmit(tp, 2);
+				if (tp->t_rexmt == 0)
+					tp->t_rexmt = s->now +
+					    tcp_rexmt_value(tp);
+			} else
+				tcp_output(tp);
+			if (tp->flags & TF_SACK_PERMIT)
+				tp->cwnd = incr;	/* the pipe decides */
+			else {
+				tp->cwnd = incr > acked ? incr - acked : 0;
+				if (acked >= tp->maxseg)
+					tp->cwnd += tp->maxseg;
+				if (tp->cwnd < tp->maxseg)
+					tp->cwnd = tp->maxseg;
+			}
 			if (SEQ_GT(onxt, tp->snd_nxt))
 				tp->snd_nxt = onxt;
 			tp->dupacks = 0;
@@ -352,23 +365,47 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg)
 	} else
 		ring_consume(&tp->snd, acked);
 	tp->snd_una = sg->ack;
+	range_trim(tp->sacked, &tp->nsacked, tp->snd_una);
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
-	if (tp->snd_una == tp->snd_max)
+	if (tp->snd_una == tp->snd_max) {
 		tp->t_rexmt = 0;
-	else if (tp->t_persist == 0)
-		tp->t_rexmt = s->now + tcp_rexmt_value(tp);
+		tp->flags &= ~TF_TLP;
+	} else if (tp->t_persist == 0)
+		tcp_arm_rexmt(tp);
 	return finacked;
 }
 
 static void	tcp_update_window(struct tcpcb *, const struct tcp_seg *,
 		    uint32_t);
 
+/* Record the guest's SACK blocks (RFC 2018) that make sense. */
+static void
+tcp_sack_update(struct tcpcb *tp, const struct tcp_seg *sg)
+{
+	unsigned int i;
+	tcp_seq a, b;
+
+	if (!(tp->flags & TF_SACK_PERMIT))
+		return;
+	for (i = 0; i < sg->nsack; i++) {
+		a = sg->sack[i][0];
+		b = sg->sack[i][1];
+		/* D-SACKs, stale or invented blocks: ignored. */
+		if (!SEQ_LT(a, b) || !SEQ_GT(a, sg->ack) ||
+		    !SEQ_GT(a, tp->snd_una) || SEQ_GT(b, tp->snd_max))
+			continue;
+		(void)range_insert(tp->sacked, &tp->nsacked, TCP_OOO_MAX, a,
+		    b);
+	}
+}
+
 /* Step 4 of RFC 793 for synchronized states.  Returns -1 to stop. */
 static int
 tcp_ack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t tiwin)
 {
 	struct stack *s = tp->s;
+	uint32_t sb;
 
 	if (SEQ_GT(sg->ack, tp->snd_max)) {
 		/* Acks what we never sent: ACK back and drop (RFC 5961 5). */
@@ -383,10 +420,21 @@ tcp_ack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t tiwin)
 		tp->flags |= TF_ACKNOW;
 		return -1;
 	}
+	sb = range_bytes(tp->sacked, tp->nsacked);
+	tcp_sack_update(tp, sg);
 	if (SEQ_LEQ(sg->ack, tp->snd_una)) {
 		/*
+		 * With SACK, a duplicate ACK must also SACK new data
+		 * (RFC 6675 2): window updates are not losses.
+		 */
+		if ((tp->flags & TF_SACK_PERMIT) &&
+		    range_bytes(tp->sacked, tp->nsacked) == sb) {
+			tcp_update_window(tp, sg, tiwin);
+			return 0;
+		}
+		/*
 		 * A duplicate ACK.  RFC 5681 also wants an unchanged window,
-		 * but a receiver without SACK (we offer none) charges each
+		 * but a receiver without SACK charges each
 		 * out-of-order segment to its window and Linux autotunes it
 		 * at the same time: the window moves with every dup ACK.
 		 * Its window is taken first.  (In persist there is no

@@ -73,6 +73,71 @@ tcp_nconns(const struct stack *s)
 	return s->tcp->nconns;
 }
 
+/*
+ * Sorted, disjoint [start, end) ranges in sequence space: the receive
+ * side's out-of-order list and the sender's SACK scoreboard.  Returns
+ * -1 when the range is new and the array is full.
+ */
+int
+range_insert(struct tcp_ooo *r, unsigned int *n, unsigned int max,
+    tcp_seq start, tcp_seq end)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < *n && SEQ_LT(r[i].end, start); i++)
+		;
+	if (i < *n && SEQ_LEQ(r[i].start, end)) {
+		/* Overlaps or touches range i: grow it, absorb followers. */
+		r[i].start = SEQ_MIN(r[i].start, start);
+		r[i].end = SEQ_MAX(r[i].end, end);
+		while (i + 1 < *n && SEQ_LEQ(r[i + 1].start, r[i].end)) {
+			r[i].end = SEQ_MAX(r[i].end, r[i + 1].end);
+			for (j = i + 1; j + 1 < *n; j++)
+				r[j] = r[j + 1];
+			(*n)--;
+		}
+		return 0;
+	}
+	if (*n == max)
+		return -1;
+	for (j = *n; j > i; j--)
+		r[j] = r[j - 1];
+	r[i].start = start;
+	r[i].end = end;
+	(*n)++;
+	return 0;
+}
+
+/* Forget what lies below a new cumulative ACK. */
+void
+range_trim(struct tcp_ooo *r, unsigned int *n, tcp_seq below)
+{
+	unsigned int i = 0, j;
+
+	while (i < *n) {
+		if (SEQ_LEQ(r[i].end, below)) {
+			for (j = i; j + 1 < *n; j++)
+				r[j] = r[j + 1];
+			(*n)--;
+			continue;
+		}
+		if (SEQ_LT(r[i].start, below))
+			r[i].start = below;
+		i++;
+	}
+}
+
+uint32_t
+range_bytes(const struct tcp_ooo *r, unsigned int n)
+{
+	uint32_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		sum += r[i].end - r[i].start;
+	return sum;
+}
+
 /* Rings: offsets are from head; memory is allocated on first use. */
 int
 ring_alloc(struct tcp_ring *r)
@@ -572,6 +637,7 @@ tcp_no_conn(struct stack *s, const struct tcp_seg *sg)
 	}
 	if (s->nflows >= s->cfg.max_flows && tcp_reap_timewait(s) == -1) {
 		s->st.tcp_flow_limit++;
+		s->st.flow_limit++;
 		tcp_respond(s, pk->dst, pk->src, sg->dport, sg->sport, 0, ack,
 		    TH_RST | TH_ACK);
 		return;
@@ -655,6 +721,8 @@ tcp_debug_info(struct stack *s, in_port_t gport, struct tcp_debug *d)
 	d->snd_cap = tp->snd.cap;
 	d->rcv_cap = tp->rcv.cap;
 	d->nooo = tp->nooo;
+	d->nsacked = tp->nsacked;
+	d->sacked_bytes = range_bytes(tp->sacked, tp->nsacked);
 	d->snd_scale = tp->snd_scale;
 	d->rcv_scale = tp->rcv_scale;
 	d->hostfd = tp->so ? tp->so->fd : -1;

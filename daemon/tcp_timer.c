@@ -17,6 +17,36 @@ tcp_rexmt_value(const struct tcpcb *tp)
 	return t > TCP_RTO_MAX ? TCP_RTO_MAX : (uint32_t)t;
 }
 
+/*
+ * Arm the retransmission timer for data in flight.  In the open state
+ * with an RTT estimate, a tail loss probe (RFC 8985 7.2) comes first,
+ * after 2 SRTT (plus the guest's delayed ACK when one segment is out):
+ * a lost tail, or the lost ACK of the last flight, then costs a probe
+ * instead of an RTO and a collapsed window.
+ */
+void
+tcp_arm_rexmt(struct tcpcb *tp)
+{
+	uint64_t rto = tcp_rexmt_value(tp), pto;
+
+	tp->flags &= ~TF_TLP;
+	if (tp->have_srtt && tp->rxtshift == 0 &&
+	    !(tp->flags & TF_FASTRECOV) && (tp->state == TCPS_ESTABLISHED ||
+	    tp->state == TCPS_CLOSE_WAIT)) {
+		pto = 2 * (uint64_t)(tp->srtt >> 3);
+		if (pto < TCP_PTO_MIN)
+			pto = TCP_PTO_MIN;
+		if (tp->snd_max - tp->snd_una <= tp->maxseg)
+			pto += TCP_WCDELACK;
+		if (pto < rto) {
+			tp->t_rexmt = tp->s->now + pto;
+			tp->flags |= TF_TLP;
+			return;
+		}
+	}
+	tp->t_rexmt = tp->s->now + rto;
+}
+
 /* RFC 6298 section 2, with srtt scaled by 8 and rttvar by 4. */
 void
 tcp_xmit_timer(struct tcpcb *tp, uint32_t rtt)
@@ -105,6 +135,8 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tp->snd_recover = tp->snd_max;
 	tp->flags &= ~TF_FASTRECOV;
 	tp->dupacks = 0;
+	/* RFC 6675 5.1: the receiver may have reneged; start afresh. */
+	tp->nsacked = 0;
 	tcp_output(tp);
 	return 0;
 }
@@ -172,7 +204,13 @@ tcp_timers_conn(struct tcpcb *tp)
 	}
 	if (tp->t_rexmt && now >= tp->t_rexmt) {
 		tp->t_rexmt = 0;
-		if (tcp_timer_rexmt(tp))
+		if (tp->flags & TF_TLP) {
+			/* The probe; the real RTO stands behind it. */
+			tp->flags &= ~TF_TLP;
+			tp->t_rexmt = now + tcp_rexmt_value(tp);
+			tp->s->st.tcp_tlp++;
+			tcp_send_tlp(tp);
+		} else if (tcp_timer_rexmt(tp))
 			return;
 	}
 	if (tp->t_persist && now >= tp->t_persist) {

@@ -68,6 +68,8 @@ typedef uint32_t tcp_seq;
 #define TCP_PERSMIN		5000	/* persist interval bounds (BSD values) */
 #define TCP_PERSMAX		60000
 #define TCP_DELACK		100	/* RFC 1122 4.2.3.2: under 500 ms */
+#define TCP_WCDELACK		200	/* the guest's worst delayed ACK */
+#define TCP_PTO_MIN		10	/* tail loss probe floor */
 /*
  * MSL 15 s, so TIME_WAIT lasts 30 s.  The guest sits one serial hop
  * away: an old duplicate can only live as long as the line queue holds
@@ -122,6 +124,7 @@ struct tcp_ooo {
 #define TF_HOSTERR	0x0400	/* host socket failed; reset pending */
 #define TF_BLOCKED	0x0800	/* output room ran out */
 #define TF_SACK_PERMIT	0x1000	/* the guest takes SACK blocks (RFC 2018) */
+#define TF_TLP		0x2000	/* t_rexmt is a tail loss probe timeout */
 
 struct tcpcb {
 	TAILQ_ENTRY(tcpcb)	 entry;		/* all connections */
@@ -179,6 +182,10 @@ struct tcpcb {
 	struct tcp_ooo		 ooo[TCP_OOO_MAX];
 	unsigned int		 nooo;
 	tcp_seq			 ooo_last;	/* newest out-of-order segment */
+	/* Sender scoreboard: what the guest SACKed above snd_una. */
+	struct tcp_ooo		 sacked[TCP_OOO_MAX];
+	unsigned int		 nsacked;
+	tcp_seq			 rexmit_next;	/* recovery: next hole to resend */
 };
 
 TAILQ_HEAD(tcpcb_head, tcpcb);
@@ -206,6 +213,8 @@ struct tcp_seg {
 	uint16_t		 mss;
 	uint8_t			 ws;
 	uint32_t		 tsval, tsecr;
+	unsigned int		 nsack;
+	tcp_seq			 sack[4][2];
 };
 
 /* tcp_subr.c */
@@ -225,6 +234,10 @@ void		 tcp_respond(struct stack *, in_addr_t src, in_addr_t dst,
 		    uint8_t flags);
 uint32_t	 tcp_rcv_space(const struct tcpcb *);
 uint32_t	 tcp_tsval(const struct tcpcb *);
+int		 range_insert(struct tcp_ooo *, unsigned int *, unsigned int max,
+		    tcp_seq start, tcp_seq end);
+void		 range_trim(struct tcp_ooo *, unsigned int *, tcp_seq below);
+uint32_t	 range_bytes(const struct tcp_ooo *, unsigned int);
 int		 ring_alloc(struct tcp_ring *);
 void		 ring_write_at(struct tcp_ring *, size_t off, const uint8_t *,
 		    size_t);
@@ -239,12 +252,15 @@ void		 tcp_send_rst(struct tcpcb *);
 void		 tcp_send_probe(struct tcpcb *, tcp_seq seq, size_t len);
 void		 tcp_setpersist(struct tcpcb *);
 unsigned int	 tcp_sack_optlen(const struct tcpcb *);
+void		 tcp_sack_rexmit(struct tcpcb *, unsigned int maxsegs);
+void		 tcp_send_tlp(struct tcpcb *);
 
 /* tcp_timer.c */
 void		 tcp_xmit_timer(struct tcpcb *, uint32_t rtt);
 void		 tcp_canceltimers(struct tcpcb *);
 void		 tcp_set_keep(struct tcpcb *);
 uint32_t	 tcp_rexmt_value(const struct tcpcb *);
+void		 tcp_arm_rexmt(struct tcpcb *);
 
 /* For tests: a snapshot of the connection to guest port gport. */
 struct tcp_debug {
@@ -257,7 +273,8 @@ struct tcp_debug {
 	uint32_t	 rcv_wnd;	/* what we would advertise now */
 	tcp_seq		 snd_una, snd_nxt, snd_max, rcv_nxt, iss, irs;
 	size_t		 snd_len, rcv_len, snd_cap, rcv_cap;
-	unsigned int	 nooo;
+	unsigned int	 nooo, nsacked;
+	uint32_t	 sacked_bytes;
 	uint8_t		 snd_scale, rcv_scale;
 	int		 hostfd;
 	uint64_t	 t_rexmt, t_persist, t_delack, t_keep, t_2msl;

@@ -190,6 +190,77 @@ ATF_TC_BODY(fd_passing, tc)
 	close(sv[1]);
 }
 
+static int
+count_fds(void)
+{
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
+/* Send one raw byte with an fd attached, as a hostile peer could. */
+static void
+send_raw_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr hdr;
+		uint8_t buf[CMSG_SPACE(sizeof(int))];
+	} cb;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	char c = 0;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cb, 0, sizeof(cb));
+	iov.iov_base = &c;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cb.buf;
+	msg.msg_controllen = sizeof(cb.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	ATF_REQUIRE(sendmsg(sock, &msg, 0) == 1);
+}
+
+ATF_TC_WITHOUT_HEAD(fd_queue_bounded);
+ATF_TC_BODY(fd_queue_bounded, tc)
+{
+	struct imsgbuf b;
+	int sv[2], p[2], before, i;
+	ssize_t n, total = 0;
+
+	mkpair(sv, 1);
+	imsg_init(&b, sv[1]);
+	ATF_REQUIRE(pipe(p) == 0);
+	before = count_fds();
+	/* Twice the queue's worth of unclaimed fds. */
+	for (i = 0; i < 2 * IMSG_MAXFDQUEUE; i++)
+		send_raw_fd(sv[0], p[0]);
+	while ((n = imsg_read(&b)) > 0)
+		total += n;
+	ATF_REQUIRE_EQ(errno, EAGAIN);
+	ATF_CHECK_EQ(total, 2 * IMSG_MAXFDQUEUE);
+	ATF_CHECK_EQ(b.nfds, IMSG_MAXFDQUEUE);
+	/* The extras were closed, not leaked. */
+	ATF_CHECK_EQ(count_fds(), before + IMSG_MAXFDQUEUE);
+	/* imsg_clear closes the ones held. */
+	imsg_clear(&b);
+	ATF_CHECK_EQ(b.nfds, 0);
+	ATF_CHECK_EQ(count_fds(), before);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 ATF_TC_WITHOUT_HEAD(partial_writes);
 ATF_TC_BODY(partial_writes, tc)
 {
@@ -484,6 +555,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, round_trip_sizes);
 	ATF_TP_ADD_TC(tp, composev_gathers);
 	ATF_TP_ADD_TC(tp, fd_passing);
+	ATF_TP_ADD_TC(tp, fd_queue_bounded);
 	ATF_TP_ADD_TC(tp, partial_writes);
 	ATF_TP_ADD_TC(tp, partial_reads);
 	ATF_TP_ADD_TC(tp, several_in_one_read);

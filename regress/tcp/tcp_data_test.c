@@ -271,6 +271,157 @@ ATF_TC_BODY(fast_retransmit, tc)
 	t_finish();
 }
 
+/* A dup ACK carrying SACK blocks, without timestamps. */
+static void
+sack_ack(struct tguest *g, const uint32_t (*blk)[2], int n)
+{
+	uint8_t opt[40];
+	uint32_t v;
+	int i;
+
+	opt[0] = opt[1] = 1;
+	opt[2] = 5;
+	opt[3] = (uint8_t)(2 + 8 * n);
+	for (i = 0; i < n; i++) {
+		v = htonl(blk[i][0]);
+		memcpy(opt + 4 + 8 * i, &v, 4);
+		v = htonl(blk[i][1]);
+		memcpy(opt + 8 + 8 * i, &v, 4);
+	}
+	t_send_raw(g, TH_ACK, g->snd_nxt, g->rcv_nxt, g->win, opt,
+	    (size_t)(4 + 8 * n), NULL, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(sack_recovery);
+ATF_TC_BODY(sack_recovery, tc)
+{
+	struct tguest g;
+	struct tcp_debug d;
+	uint32_t seq[8], blk[2][2], blk2[3][2];
+	size_t got = 0;
+	int i, n = 0, found;
+
+	fill();
+	start_default();
+	t_guest_init(&g, "10.0.2.2", 5001, 42011);
+	connect_full(&g, 0, 1);
+	for (i = 0; i < 6; i++) {
+		ATF_REQUIRE_EQ(write(g.hostfd, src, 8000), 8000);
+		t_pump();
+		while (recv_inorder(&g, dst, &got, 0) > 0 || E.qn) {
+			t_ack(&g);
+			t_pump();
+		}
+		got = 0;
+	}
+	d = t_dbg(&g);
+	ATF_REQUIRE(d.cwnd >= 8 * d.maxseg);
+	ATF_REQUIRE_EQ(write(g.hostfd, src, 8 * d.maxseg), 8 * (ssize_t)d.maxseg);
+	t_pump();
+	while (n < 8 && t_pop(&S))
+		if (S.len > 0)
+			seq[n++] = S.seq;
+	ATF_REQUIRE_EQ(n, 8);
+	ATF_REQUIRE_EQ(seq[0], g.rcv_nxt);
+	/* Segments 0 and 3 are lost.  1-2 arrive: SACK them. */
+	blk[0][0] = seq[1];
+	blk[0][1] = seq[3];
+	sack_ack(&g, blk, 1);
+	ATF_CHECK_EQ(E.qn, 0);	/* no new data for limited transmit */
+	t_drop_all();
+	ATF_CHECK_EQ(t_dbg(&g).nsacked, 1);
+	/* 4 arrives: 3 segments SACKed, a loss even on 2 dup ACKs. */
+	blk[1][0] = seq[4];
+	blk[1][1] = seq[5];
+	sack_ack(&g, blk, 2);
+	ATF_CHECK_EQ(t_st()->tcp_fastrexmt, 1);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.seq, seq[0]);
+	/* The first burst also refills the other hole, 3. */
+	found = 0;
+	while (t_pop(&S))
+		if (S.seq == seq[3])
+			found = 1;
+	ATF_CHECK(found);
+	/* 5 arrives: those holes are not resent again. */
+	blk[1][1] = seq[6];
+	sack_ack(&g, blk, 2);
+	while (t_pop(&S))
+		ATF_CHECK(S.seq != seq[3] && S.seq != seq[0]);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt_sack, 0);
+	/* 6 is lost, 7 arrives: the scoreboard names the new hole. */
+	blk2[0][0] = seq[1];
+	blk2[0][1] = seq[3];
+	blk2[1][0] = seq[4];
+	blk2[1][1] = seq[6];
+	blk2[2][0] = seq[7];
+	blk2[2][1] = seq[7] + d.maxseg;
+	sack_ack(&g, blk2, 3);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.seq, seq[6]);
+	ATF_CHECK_EQ(S.len, d.maxseg);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt_sack, 1);
+	t_drop_all();
+	ATF_CHECK_EQ(t_st()->tcp_rexmt, 0);
+	/* Everything acked: recovery over, scoreboard empty. */
+	g.rcv_nxt = seq[7] + d.maxseg;
+	t_ack(&g);
+	d = t_dbg(&g);
+	ATF_CHECK((d.flags & TF_FASTRECOV) == 0);
+	ATF_CHECK_EQ(d.nsacked, 0);
+	/* Blocks outside what was sent are ignored. */
+	ATF_REQUIRE_EQ(write(g.hostfd, src, 100), 100);
+	t_pump();
+	t_drop_all();
+	blk[0][0] = g.rcv_nxt + 1000;
+	blk[0][1] = g.rcv_nxt + 2000;
+	sack_ack(&g, blk, 1);
+	ATF_CHECK_EQ(t_dbg(&g).nsacked, 0);
+	close(g.hostfd);
+	t_finish();
+}
+
+ATF_TC_WITHOUT_HEAD(tail_loss_probe);
+ATF_TC_BODY(tail_loss_probe, tc)
+{
+	struct tguest g;
+	uint32_t first = 0, last = 0;
+	int n = 0;
+
+	fill();
+	start_default();
+	t_guest_init(&g, "10.0.2.2", 5001, 42012);
+	connect_full(&g, 0, 1);		/* RTT sample 0 from the handshake */
+	t_drop_all();
+	ATF_REQUIRE_EQ(write(g.hostfd, src, 3 * 1448), 3 * 1448);
+	t_pump();
+	while (t_pop(&S))
+		if (S.len > 0) {
+			if (n++ == 0)
+				first = S.seq;
+			last = S.seq;
+		}
+	ATF_REQUIRE_EQ(n, 3);
+	ATF_CHECK(t_dbg(&g).flags & TF_TLP);
+	/* PTO = max(2 SRTT, 10 ms): the last segment again. */
+	t_advance(TCP_PTO_MIN - 1);
+	ATF_CHECK_EQ(E.qn, 0);
+	t_advance(1);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.seq, last);
+	ATF_CHECK_EQ(S.len, 1448);
+	ATF_CHECK_EQ(t_st()->tcp_tlp, 1);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt, 0);
+	/* No answer: the RTO follows, from snd_una, once. */
+	t_next(100000);
+	ATF_REQUIRE(t_pop(&S));
+	ATF_CHECK_EQ(S.seq, first);
+	ATF_CHECK_EQ(t_st()->tcp_rexmt, 1);
+	ATF_CHECK_EQ(t_st()->tcp_tlp, 1);
+	close(g.hostfd);
+	t_finish();
+}
+
 ATF_TC_WITHOUT_HEAD(reorder_and_duplicates);
 ATF_TC_BODY(reorder_and_duplicates, tc)
 {
@@ -610,6 +761,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bulk_host_to_guest);
 	ATF_TP_ADD_TC(tp, rto_backoff_and_giveup);
 	ATF_TP_ADD_TC(tp, fast_retransmit);
+	ATF_TP_ADD_TC(tp, sack_recovery);
+	ATF_TP_ADD_TC(tp, tail_loss_probe);
 	ATF_TP_ADD_TC(tp, reorder_and_duplicates);
 	ATF_TP_ADD_TC(tp, sack_blocks);
 	ATF_TP_ADD_TC(tp, rtt_timed);

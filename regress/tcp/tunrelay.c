@@ -208,7 +208,7 @@ main(int argc, char *argv[])
 	fprintf(stderr, "tcp_in %ju tcp_out %ju tcp_bad %ju tcp_bad_sum %ju "
 	    "tcp_conn %ju tcp_refused %ju tcp_rexmt %ju tcp_fastrexmt %ju "
 	    "tcp_dup %ju tcp_ooo %ju tcp_rst_in %ju tcp_rst_out %ju "
-	    "tcp_timeout %ju tcp_bad_opt %ju dropped %ju ip_out_drop %ju tcp_paws %ju\n",
+	    "tcp_timeout %ju tcp_bad_opt %ju dropped %ju ip_out_drop %ju tcp_paws %ju tcp_rexmt_sack %ju tcp_tlp %ju\n",
 	    (uintmax_t)st->tcp_in, (uintmax_t)st->tcp_out,
 	    (uintmax_t)st->tcp_bad, (uintmax_t)st->tcp_bad_sum,
 	    (uintmax_t)st->tcp_conn, (uintmax_t)st->tcp_refused,
@@ -216,7 +216,7 @@ main(int argc, char *argv[])
 	    (uintmax_t)st->tcp_dup, (uintmax_t)st->tcp_ooo,
 	    (uintmax_t)st->tcp_rst_in, (uintmax_t)st->tcp_rst_out,
 	    (uintmax_t)st->tcp_timeout, (uintmax_t)st->tcp_bad_opt,
-	    (uintmax_t)ndrop, (uintmax_t)st->ip_out_drop, (uintmax_t)st->tcp_paws);
+	    (uintmax_t)ndrop, (uintmax_t)st->ip_out_drop, (uintmax_t)st->tcp_paws, (uintmax_t)st->tcp_rexmt_sack, (uintmax_t)st->tcp_tlp);
 	stack_free(s);
 	close(tunfd);
 	return 0;
