@@ -76,6 +76,25 @@ broker_martian(const struct policy *pol, in_addr_t addr)
 	return (a >> 28) == 0xe || a == 0xffffffffu;
 }
 
+/*
+ * The configured resolvers are the DNS relay's upstreams: the
+ * administrator chose them, so no user policy stands between.
+ */
+static int
+broker_resolver(int proto, in_addr_t addr, in_port_t port)
+{
+	struct slirpd_conf *conf = penv->conf;
+	int i;
+
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return 0;
+	for (i = 0; i < conf->nresolvers && i < MAX_RESOLVERS; i++)
+		if (conf->resolvers[i].addr == addr &&
+		    conf->resolvers[i].port == port)
+			return 1;
+	return 0;
+}
+
 static const char *
 proto_name(int proto)
 {
@@ -111,8 +130,9 @@ broker_request(struct session *s, struct child *c, const void *data,
 		rep.error = EAGAIN;
 		log_debug("session %u: engine not reading, request refused",
 		    s->id);
-	} else if (pol == NULL || broker_martian(pol, req.addr) ||
-	    !policy_allows(pol, req.proto, req.addr, req.port)) {
+	} else if (!broker_resolver(req.proto, req.addr, req.port) &&
+	    (pol == NULL || broker_martian(pol, req.addr) ||
+	    !policy_allows(pol, req.proto, req.addr, req.port))) {
 		rep.error = EACCES;
 		log_info("session %u: %s to %s:%u denied by policy", s->id,
 		    proto_name(req.proto), abuf, ntohs(req.port));

@@ -47,6 +47,7 @@ write_conf()
 		echo "socket \"$sockdir/slirpd.sock\""
 		echo "engine user \"nobody\""
 		echo "chroot \"$PWD/empty\""
+		echo "resolver 127.0.0.1 port 5353"
 		echo "policy \"default\" {"
 		echo "	host-alias loopback"
 		for l in "$@"; do
@@ -353,7 +354,7 @@ broker_host_alias_head()
 }
 broker_host_alias_body()
 {
-	start_slirpd "host-alias none"
+	start_slirpd "host-alias none" "deny to any"
 	k=1
 	for a in 127.0.0.1 127.1.2.3 0.0.0.0 224.0.0.1 255.255.255.255; do
 		client c$k "%test sock $a 9"
@@ -361,6 +362,9 @@ broker_host_alias_body()
 		wait_log "session $k: test: sock: Permission denied"
 		k=$((k + 1))
 	done
+	# A configured resolver is the relay's upstream, whatever the policy.
+	client c$k "%test sock 127.0.0.1 5353"
+	wait_log "session $k: test: sock: ok"
 	parent_alive
 }
 broker_host_alias_cleanup()
