@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,23 @@ parent_signal(int sfd)
 	return 0;
 }
 
+/* What the parser cannot know: the engine user must exist, not as root. */
+int
+parent_conf_usable(const struct slirpd_conf *conf)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwnam(conf->engine_user)) == NULL) {
+		log_warnx("engine user %s does not exist", conf->engine_user);
+		return 0;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		log_warnx("engine user %s must not be root", conf->engine_user);
+		return 0;
+	}
+	return 1;
+}
+
 /* SIGHUP: a new configuration, or the old one if the new is broken. */
 static void
 parent_reload(void)
@@ -65,7 +83,10 @@ parent_reload(void)
 	struct slirpd_conf *nconf;
 
 	log_info("%s: reloading %s", __func__, penv->conffile);
-	if ((nconf = parse_config(penv->conffile, 1)) == NULL) {
+	if ((nconf = parse_config(penv->conffile, 1)) == NULL ||
+	    !parent_conf_usable(nconf)) {
+		if (nconf != NULL)
+			free_config(nconf);
 		log_warnx("%s: %s has errors, keeping the old configuration",
 		    __func__, penv->conffile);
 		return;

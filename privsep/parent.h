@@ -115,6 +115,7 @@ extern struct parent_env *penv;
 /* parent.c */
 int	 parent_main(struct slirpd_conf *, const char *conffile, int debug,
 	    int verbose);
+int	 parent_conf_usable(const struct slirpd_conf *);
 
 
 /* proc.c */

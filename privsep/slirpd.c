@@ -87,6 +87,8 @@ main(int argc, char *argv[], char *envp[])
 		exit(0);
 	}
 
+	if (!parent_conf_usable(conf))
+		exit(1);
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
 	log_procinit("parent");

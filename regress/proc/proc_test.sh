@@ -391,6 +391,11 @@ sighup_body()
 	echo "this is not slirpd.conf" >> slirpd.conf
 	kill -HUP "$PARENT"
 	wait_log "keeping the old configuration"
+	write_conf
+	sed 's/^engine user .*/engine user "no-such-user-here"/' slirpd.conf \
+	    > c.new && chmod 600 c.new && mv c.new slirpd.conf
+	kill -HUP "$PARENT"
+	wait_log "engine user no-such-user-here does not exist"
 	client c3 "%test sock 127.0.0.1 9"
 	wait_log "session 3: test: sock: Permission denied"
 	parent_alive
@@ -553,6 +558,29 @@ daemonize_cleanup()
 	common_cleanup
 }
 
+atf_test_case bad_engine_user
+bad_engine_user_head()
+{
+	atf_set descr "slirpd will not start with a missing or root engine user"
+	atf_set require.user root
+}
+bad_engine_user_body()
+{
+	common_init
+	mktemp -d /tmp/slirpd-proc.XXXXXX > sockdir
+	write_conf
+	sed 's/^engine user .*/engine user "no-such-user-here"/' slirpd.conf \
+	    > c.conf && chmod 600 c.conf
+	atf_check -s exit:1 -e match:"engine user no-such-user-here does not exist" \
+	    "$OBJ/slirpd" -d -f "$PWD/c.conf"
+	sed 's/^engine user .*/engine user "root"/' slirpd.conf \
+	    > c.conf && chmod 600 c.conf
+	atf_check -s exit:1 -e match:"engine user root must not be root" \
+	    "$OBJ/slirpd" -d -f "$PWD/c.conf"
+	[ -e "$(cat sockdir)/slirpd.sock" ] && atf_fail "it listened anyway"
+	rm -rf "$(cat sockdir)"
+}
+
 atf_test_case nonroot
 nonroot_head()
 {
@@ -612,6 +640,7 @@ atf_init_test_cases()
 	atf_add_test_case five_zeros
 	atf_add_test_case bad_clients
 	atf_add_test_case daemonize
+	atf_add_test_case bad_engine_user
 	atf_add_test_case nonroot
 	atf_add_test_case check_config
 }
