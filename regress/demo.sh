@@ -33,12 +33,6 @@ e2e_init "$obj" || die "cannot make a work directory"
 if why=$(e2e_unusable); then
 	die "$why"
 fi
-if [ "$E2E_SERVER" = slirpd ] && timeout 5 "$E2E_OBJ/slirpd" -n \
-    -f /dev/null 2>&1 | grep -q 'not yet'; then
-	die "the slirpd engine is not built yet in this tree;" \
-	    "DEMO_SERVER=fullbolt shows the same demo with the original Slirp"
-fi
-
 say "== slirpd demo: a Linux kernel dials in over SLIP =="
 say ""
 

@@ -1,5 +1,5 @@
-# slirpd.conf(5) parser tests through confcheck, which behaves like
-# "slirpd -n [-v] [-D m=v]... -f file".
+# slirpd.conf(5) parser tests through the real "slirpd -n [-v] [-D m=v]
+# -f file" (golden -nv outputs, error paths, file secrecy).
 
 # Copies test data here with a mode the secrecy check accepts.
 use()
@@ -24,7 +24,7 @@ golden()
 	use "$name.conf"
 	atf_check -s exit:0 -o file:"$(atf_get_srcdir)/$name.out" \
 	    -e inline:"configuration OK\n" \
-	    "$(atf_get_srcdir)/confcheck" -v "$@" -f "$name.conf"
+	    "$(atf_get_srcdir)/../../slirpd" -n -v "$@" -f "$name.conf"
 	roundtrip "$name.out"
 }
 
@@ -35,7 +35,7 @@ roundtrip()
 	chmod 600 rt.conf
 	atf_check -s exit:0 -o file:"$(atf_get_srcdir)/$1" \
 	    -e inline:"configuration OK\n" \
-	    "$(atf_get_srcdir)/confcheck" -v -f rt.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -f rt.conf
 }
 
 # bad 'config text' 'expected stderr': exit 1 and exactly these messages.
@@ -43,7 +43,7 @@ bad()
 {
 	mkconf e.conf "$1"
 	atf_check -s exit:1 -o empty -e inline:"$2" \
-	    "$(atf_get_srcdir)/confcheck" -v -f e.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -f e.conf
 }
 
 atf_test_case empty
@@ -51,13 +51,13 @@ empty_head() { atf_set descr "an empty file gives every default"; }
 empty_body()
 {
 	golden empty
-	atf_check -s exit:0 -o save:stdout -e ignore "$(atf_get_srcdir)/confcheck" -v -f empty.conf
+	atf_check -s exit:0 -o save:stdout -e ignore "$(atf_get_srcdir)/../../slirpd" -n -v -f empty.conf
 	atf_check -o match:'^socket "/run/slirpd/slirpd.sock"$' cat stdout
 	atf_check -o match:'^engine user "_slirpd"$' cat stdout
 	atf_check -o match:'^	allow to any$' cat stdout
 	# without -v nothing but the verdict
 	atf_check -s exit:0 -o empty -e inline:"configuration OK\n" \
-	    "$(atf_get_srcdir)/confcheck" -f empty.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f empty.conf
 }
 
 atf_test_case minimal
@@ -84,21 +84,21 @@ macros_body()
 	# -D wins over a definition in the file
 	atf_check -s exit:0 -o file:"$(atf_get_srcdir)/override.out" \
 	    -e inline:"configuration OK\n" \
-	    "$(atf_get_srcdir)/confcheck" -v -D ctl=/c -D sockdir=/other -f macros.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -D ctl=/c -D sockdir=/other -f macros.conf
 	roundtrip override.out
 	# a macro used before it is defined
 	mkconf m.conf 'socket $s\ns = "/x"\n'
 	atf_check -s exit:1 -e inline:"m.conf:1: macro 's' not defined\n" \
-	    "$(atf_get_srcdir)/confcheck" -f m.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f m.conf
 	atf_check -s exit:0 -e ignore -o match:'^socket "/y"$' \
-	    "$(atf_get_srcdir)/confcheck" -v -D s=/y -f m.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -D s=/y -f m.conf
 	# malformed -D
-	atf_check -s exit:1 -e match:'macro definition' "$(atf_get_srcdir)/confcheck" -D =x -f m.conf
-	atf_check -s exit:1 -e match:'macro definition' "$(atf_get_srcdir)/confcheck" -D x -f m.conf
+	atf_check -s exit:1 -e match:'macro definition' "$(atf_get_srcdir)/../../slirpd" -n -D =x -f m.conf
+	atf_check -s exit:1 -e match:'macro definition' "$(atf_get_srcdir)/../../slirpd" -n -D x -f m.conf
 	# numbers and keywords through macros
 	mkconf k.conf 'p = 25\nt = "any"\npolicy "x" {\n\tdeny to $t port $p\n}\n'
 	atf_check -s exit:0 -e ignore -o match:'^	deny to any port 25$' \
-	    "$(atf_get_srcdir)/confcheck" -v -f k.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -f k.conf
 }
 
 atf_test_case include
@@ -109,13 +109,13 @@ include_body()
 	use include.conf include-sub.conf
 	mv include.conf include-sub.conf sub/
 	atf_check -s exit:0 -o file:"$(atf_get_srcdir)/include.out" \
-	    -e inline:"configuration OK\n" "$(atf_get_srcdir)/confcheck" -v -f sub/include.conf
+	    -e inline:"configuration OK\n" "$(atf_get_srcdir)/../../slirpd" -n -v -f sub/include.conf
 	roundtrip include.out
 	# errors name the included file and its own lines
 	mkconf inc2.conf '\n\npolicy "x" {\n\tallow to 1.2.3.4/8\n}\n'
 	mkconf top.conf '# top\ninclude "inc2.conf"\nsocket "/ok"\nbogus\n'
 	atf_check -s exit:1 -o empty -e inline:"./inc2.conf:4: \"1.2.3.4/8\": host bits set (network is 1.0.0.0/8)\n./top.conf:4: unknown keyword \"bogus\"\n" \
-	    "$(atf_get_srcdir)/confcheck" -f ./top.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f ./top.conf
 }
 
 atf_test_case resolvers
@@ -169,7 +169,7 @@ err_hostbits_body()
 	    'e.conf:1: "1.0.0.0/0": host bits set (network is 0.0.0.0/0)\n'
 	mkconf ok.conf 'policy "p" { deny to 1.2.3.4/32 }\npolicy "q" { deny to 0.0.0.0/0 }\n'
 	atf_check -s exit:0 -e ignore -o match:'^	deny to 1.2.3.4$' \
-	    -o match:'^	deny to any$' "$(atf_get_srcdir)/confcheck" -v -f ok.conf
+	    -o match:'^	deny to any$' "$(atf_get_srcdir)/../../slirpd" -n -v -f ok.conf
 }
 
 atf_test_case err_port
@@ -204,7 +204,7 @@ err_unknown_policy_body()
 	    'e.conf:2: unknown policy "nope"\ne.conf:4: unknown policy "gone"\n'
 	# a policy defined further down is fine
 	mkconf ok.conf 'user "a" { policy "later" }\npolicy "later" { deny to any }\n'
-	atf_check -s exit:0 -e ignore -o ignore "$(atf_get_srcdir)/confcheck" -f ok.conf
+	atf_check -s exit:0 -e ignore -o ignore "$(atf_get_srcdir)/../../slirpd" -n -f ok.conf
 }
 
 atf_test_case err_many
@@ -218,7 +218,7 @@ err_many_body()
 	done > e.conf
 	chmod 600 e.conf
 	atf_check -s exit:1 -o empty -e save:err \
-	    "$(atf_get_srcdir)/confcheck" -f e.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f e.conf
 	atf_check -o inline:"51\n" sh -c 'wc -l < err'
 	atf_check -o match:'^e.conf:1: unknown keyword "bogus0"$' \
 	    -o match:'^e.conf:50: unknown keyword "bogus49"$' \
@@ -267,7 +267,7 @@ err_include_body()
 	mkconf a.conf 'include "b.conf"\n'
 	mkconf b.conf '\ninclude "a.conf"\n'
 	atf_check -s exit:1 -e inline:'./b.conf:2: include "./a.conf": include loop\n' \
-	    "$(atf_get_srcdir)/confcheck" -f ./a.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f ./a.conf
 	# a chain of 8 includes is fine, 9 is too deep
 	i=0
 	while [ $i -lt 9 ]; do
@@ -276,22 +276,22 @@ err_include_body()
 	done
 	mkconf d9.conf 'socket "/deep"\n'
 	atf_check -s exit:0 -e ignore -o match:'^socket "/deep"$' \
-	    "$(atf_get_srcdir)/confcheck" -v -f ./d1.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -f ./d1.conf
 	atf_check -s exit:1 -e inline:'./d8.conf:1: include "d9.conf": nested too deep (max 8)\n' \
-	    "$(atf_get_srcdir)/confcheck" -v -f ./d0.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -f ./d0.conf
 	# only regular files
 	mkdir dir.conf
 	mkfifo fifo.conf
 	atf_check -s exit:1 -e inline:'dir.conf: not a regular file\n' \
-	    "$(atf_get_srcdir)/confcheck" -f dir.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f dir.conf
 	atf_check -s exit:1 -e inline:'fifo.conf: not a regular file\n' \
-	    "$(atf_get_srcdir)/confcheck" -f fifo.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f fifo.conf
 	mkconf i.conf '\n\ninclude "dir.conf"\n'
 	atf_check -s exit:1 -e inline:'i.conf:3: include "dir.conf": not a regular file\n' \
-	    "$(atf_get_srcdir)/confcheck" -f i.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f i.conf
 	# the main file itself missing
 	atf_check -s exit:1 -e match:'^nonexistent.conf: No such file' \
-	    "$(atf_get_srcdir)/confcheck" -f nonexistent.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f nonexistent.conf
 }
 
 atf_test_case secrecy
@@ -306,29 +306,29 @@ secrecy_body()
 	for m in 0600 0640 0400 0440; do
 		chmod $m s.conf
 		atf_check -s exit:0 -e inline:"configuration OK\n" \
-		    "$(atf_get_srcdir)/confcheck" -f s.conf
+		    "$(atf_get_srcdir)/../../slirpd" -n -f s.conf
 	done
 	for m in 0644 0604 0660 0620 0602 0666; do
 		chmod $m s.conf
 		atf_check -s exit:1 -o empty \
 		    -e match:"^s.conf: owner or permissions insecure \\(mode $m" \
-		    "$(atf_get_srcdir)/confcheck" -f s.conf
+		    "$(atf_get_srcdir)/../../slirpd" -n -f s.conf
 	done
 	chmod 0600 s.conf
 	chown nobody s.conf
 	atf_check -s exit:1 -o empty \
 	    -e match:'^s.conf: owner or permissions insecure \(owned by uid' \
-	    "$(atf_get_srcdir)/confcheck" -f s.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f s.conf
 	# the rule holds for included files too
 	mkconf top.conf 'include "s.conf"\n'
 	atf_check -s exit:1 -e match:'^./s.conf: owner or permissions insecure' \
-	    "$(atf_get_srcdir)/confcheck" -f ./top.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f ./top.conf
 	chown root s.conf
 	chmod 0644 s.conf
 	atf_check -s exit:1 -e match:'^./s.conf: owner or permissions insecure' \
-	    "$(atf_get_srcdir)/confcheck" -f ./top.conf
+	    "$(atf_get_srcdir)/../../slirpd" -n -f ./top.conf
 	chmod 0640 s.conf
-	atf_check -s exit:0 -e ignore "$(atf_get_srcdir)/confcheck" -f ./top.conf
+	atf_check -s exit:0 -e ignore "$(atf_get_srcdir)/../../slirpd" -n -f ./top.conf
 }
 
 atf_test_case sample
@@ -338,10 +338,10 @@ sample_body()
 	cp "$(atf_get_srcdir)/../../../etc/slirpd.conf" slirpd.conf.sample
 	chmod 600 slirpd.conf.sample
 	atf_check -s exit:0 -o save:out -e inline:"configuration OK\n" \
-	    "$(atf_get_srcdir)/confcheck" -v -f slirpd.conf.sample
+	    "$(atf_get_srcdir)/../../slirpd" -n -v -f slirpd.conf.sample
 	cp out rt.conf
 	chmod 600 rt.conf
-	atf_check -s exit:0 -o file:out -e ignore "$(atf_get_srcdir)/confcheck" -v -f rt.conf
+	atf_check -s exit:0 -o file:out -e ignore "$(atf_get_srcdir)/../../slirpd" -n -v -f rt.conf
 }
 
 atf_init_test_cases()

@@ -44,12 +44,6 @@ e2e_setup()
 	e2e_source_lib
 	e2e_init "$(atf_get_srcdir)/../.." || atf_fail "e2e_init failed"
 	_why=$(e2e_unusable) && atf_skip "$_why"
-	# XXX integration guard: until the engine exists, the slirpd binary
-	# is a placeholder that prints "not yet"; remove at integration.
-	if [ "$E2E_SERVER" = slirpd ] && timeout 5 "$E2E_OBJ/slirpd" -n \
-	    -f /dev/null 2>&1 | grep -q 'not yet'; then
-		atf_skip "slirpd engine not built yet"
-	fi
 	echo "e2e: server $E2E_SERVER, work $WORK" >&2
 }
 
