@@ -250,3 +250,17 @@ unit_stats(const struct unit *u)
 {
 	return &u->st;
 }
+
+int
+unit_set_framing(struct unit *u, enum unit_framing f)
+{
+	switch (f) {
+	case UNIT_SLIP_AUTO:
+	case UNIT_SLIP:
+	case UNIT_CSLIP:
+	case UNIT_PPP:
+		u->framing = f;
+		return 0;
+	}
+	return -1;
+}

@@ -62,12 +62,28 @@ struct unit_stats {
 
 struct upkt;
 TAILQ_HEAD(upkt_head, upkt);
+struct vj;
+struct ppp;
+
+/*
+ * Framing of a unit.  SLIP_AUTO is plain SLIP that switches to CSLIP when
+ * the guest's first compressed packet arrives (as Slirp did).
+ */
+enum unit_framing {
+	UNIT_SLIP_AUTO = 0,
+	UNIT_SLIP,		/* -vj / nocompress: never compress */
+	UNIT_CSLIP,		/* compress: from the start */
+	UNIT_PPP,
+};
 
 struct unit {
 	TAILQ_ENTRY(unit) entry;	/* the session's list; free for it */
 	void		*ctx;		/* free for the engine */
 	int		 fd;
 	unsigned int	 mru, baud;
+	enum unit_framing framing;
+	struct vj	*vj;		/* CSLIP (and PPP VJ) state, or NULL */
+	struct ppp	*ppp;		/* PPP state when framing is UNIT_PPP */
 	struct slip_dec	 dec;
 	uint8_t		*rbuf;
 	uint64_t	 lastin;	/* ms of the last read */
@@ -89,6 +105,8 @@ TAILQ_HEAD(unit_head, unit);
  */
 struct unit *unit_new(int fd, unsigned int mru, unsigned int baud);
 void	 unit_free(struct unit *);
+/* Choose the framing before the first unit_input(); 0, or -1. */
+int	 unit_set_framing(struct unit *, enum unit_framing);
 /*
  * One read(2) of up to UNIT_RBUF bytes; deliver() gets each decoded
  * frame (valid during the call).  Returns UNIT_OK (also on EAGAIN),
