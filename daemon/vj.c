@@ -519,6 +519,10 @@ vj_apply(const struct vj_slot *s, uint8_t *h, int changes, const uint8_t *in,
 	uint32_t v, last;
 
 	last = get16(h + IP_LEN) - s->hlen;
+	/* URG is sent as the U bit: without it (or in a special) clear. */
+	if ((changes & VJ_SPECIAL) == VJ_SPECIAL_I ||
+	    (changes & VJ_SPECIAL) == VJ_SPECIAL_D || !(changes & VJ_U))
+		th[TCP_FLAGS] &= ~TH_URG;
 	switch (changes & VJ_SPECIAL) {
 	case VJ_SPECIAL_I:
 		put32(th + TCP_ACK, get32(th + TCP_ACK) + last);
@@ -533,8 +537,7 @@ vj_apply(const struct vj_slot *s, uint8_t *h, int changes, const uint8_t *in,
 			if (vj_get_delta(in, len, off, &v) == -1)
 				return -1;
 			put16(th + TCP_URP, v);
-		} else
-			th[TCP_FLAGS] &= ~TH_URG;
+		}
 		if ((changes & VJ_W) && vj_add16(in, len, off, th + TCP_WIN))
 			return -1;
 		if ((changes & VJ_A) && vj_add32(in, len, off, th + TCP_ACK))
