@@ -137,6 +137,11 @@ engine_add_unit(const struct imsg *imsg)
 		fatal("%s: fcntl", __func__);
 	if ((u = unit_new(fd, eu.mru, eu.baud)) == NULL)
 		fatal("%s: unit_new", __func__);
+	/* SLIP, CSLIP or autodetect (the parent checked the options). */
+	if (unit_set_vj_slots(u, eng.cfg.vj_slots) == -1 ||
+	    unit_set_framing(u, eng.cfg.framing) == -1)
+		fatalx("%s: bad framing %u or vj slots %u", __func__,
+		    eng.cfg.framing, eng.cfg.vj_slots);
 	TAILQ_INSERT_TAIL(&eng.units, u, entry);
 	eng.nunits++;
 }

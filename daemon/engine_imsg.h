@@ -44,6 +44,8 @@ struct engine_config {
 	char		tty[ENGINE_NAMELEN];	/* first line's name */
 	char		chroot[PATH_MAX];	/* NUL-terminated */
 	uint32_t	mtu, mru, baud, keepalive, ppp;
+	uint32_t	framing;		/* enum unit_framing for SLIP */
+	uint32_t	vj_slots;		/* vj-max-slots; 0 = 16 */
 	uint32_t	special_addr, guest_addr, dns_addr; /* network order */
 	uint32_t	host_alias;		/* .2 maps to 127.0.0.1 */
 	uint32_t	nresolvers;

@@ -21,6 +21,7 @@
 #include "exec_imsg.h"
 #include "log.h"
 #include "parent.h"
+#include "unit.h"
 
 #ifdef SLIRPD_TESTING
 /* The test build's one exec target: echoes what it is sent. */
@@ -84,6 +85,9 @@ session_engine_config(struct session *s, struct engine_config *ec)
 	ec->baud = s->opts.baud;
 	ec->keepalive = s->opts.keepalive;
 	ec->ppp = s->opts.ppp;
+	ec->framing = s->opts.compress > 0 ? UNIT_CSLIP :
+	    s->opts.compress < 0 ? UNIT_SLIP : UNIT_SLIP_AUTO;
+	ec->vj_slots = s->opts.vj_slots;
 	ec->special_addr = s->opts.special_addr;
 	ec->guest_addr = s->opts.guest_addr;
 	ec->dns_addr = s->opts.dns_addr;

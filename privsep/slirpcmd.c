@@ -42,6 +42,10 @@ static int	sc_addr(struct session_opts *, const struct sc_cmd *, char **,
 		    int, char *, size_t);
 static int	sc_ppp(struct session_opts *, const struct sc_cmd *, char **,
 		    int, char *, size_t);
+static int	sc_compress(struct session_opts *, const struct sc_cmd *,
+		    char **, int, char *, size_t);
+static int	sc_vjslots(struct session_opts *, const struct sc_cmd *,
+		    char **, int, char *, size_t);
 static int	sc_help(struct session_opts *, const struct sc_cmd *, char **,
 		    int, char *, size_t);
 
@@ -66,6 +70,14 @@ static const struct sc_cmd sc_cmds[] = {
 	{ "host address", "ADDR", "same as host addr", 1, 1, sc_addr },
 	{ "ppp", "", "talk PPP instead of SLIP", 0, 0, sc_ppp },
 	{ "-P", "", "same as ppp", 0, 0, sc_ppp },
+	{ "compress", "", "always use CSLIP (VJ header compression); "
+	    "default: switch to it when your side does", 0, 0, sc_compress },
+	{ "nocompress", "", "never use VJ header compression", 0, 0,
+	    sc_compress },
+	{ "-vj", "", "same as nocompress (PPP: do not offer VJ)", 0, 0,
+	    sc_compress },
+	{ "vj-max-slots", "N", "VJ connection slots (2..16, default 16)",
+	    1, 1, sc_vjslots },
 	{ "help", "[COMMAND]", "list the commands, or describe COMMAND",
 	    0, 1, sc_help },
 	{ "-h", "", "same as help", 0, 0, sc_help },
@@ -78,8 +90,6 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("remove exec", "PROGRAM:[ADDR:]PORT"),
 	NOTYET("remove ptyexec", "PROGRAM:[ADDR:]PORT"),
 	NOTYET("control addr", "ADDR"),
-	NOTYET("compress", ""),
-	NOTYET("nocompress", ""),
 	NOTYET("shell", "PROGRAM"),
 	NOTYET("exec", "PROGRAM"),
 	NOTYET("ptyexec", "PROGRAM"),
@@ -115,7 +125,6 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("papcrypt", ""),
 	NOTYET("bsdcomp", "N[,N]"),
 	NOTYET("-bsdcomp", ""),
-	NOTYET("vj-max-slots", "N"),
 	NOTYET("lcp-echo-failure", "N"),
 	NOTYET("lcp-echo-interval", "N"),
 	NOTYET("lcp-restart", "N"),
@@ -146,7 +155,6 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("-pap", ""),
 	NOTYET("+chap", ""),
 	NOTYET("-chap", ""),
-	NOTYET("-vj", ""),
 	NOTYET("-vjccomp", ""),
 	NOTYET("debugppp", ""),
 };
@@ -287,6 +295,22 @@ sc_ppp(struct session_opts *o, const struct sc_cmd *c, char **av, int ac,
 {
 	o->ppp = 1;
 	return 0;
+}
+
+static int
+sc_compress(struct session_opts *o, const struct sc_cmd *c, char **av,
+    int ac, char *err, size_t errlen)
+{
+	o->compress = strcmp(c->name, "compress") == 0 ? 1 : -1;
+	return 0;
+}
+
+static int
+sc_vjslots(struct session_opts *o, const struct sc_cmd *c, char **av,
+    int ac, char *err, size_t errlen)
+{
+	return sc_number(c, av[0], SLIRPCMD_VJ_MIN, SLIRPCMD_VJ_MAX,
+	    &o->vj_slots, err, errlen);
 }
 
 static int
@@ -433,7 +457,7 @@ slirpcmd_banner(const struct session_opts *o, char *buf, size_t len)
 	if (o->baud != 0)
 		snprintf(baud, sizeof(baud), ", %u baud", o->baud);
 	snprintf(frame, sizeof(frame), "[talking %s, MTU %u, MRU %u%s]",
-	    o->ppp ? "PPP" : "SLIP", o->mtu, o->mru, baud);
+	    o->ppp ? "PPP" : o->compress == 1 ? "CSLIP" : "SLIP", o->mtu, o->mru, baud);
 	n = snprintf(buf, len,
 	    "slirpd: Slirp 1.0 compatible TCP/IP emulator\n"
 	    "\n"
