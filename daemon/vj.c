@@ -171,10 +171,27 @@ vj_lost(struct vj *vj)
  * Compressor.
  */
 
+/* The IP header checksum over n bytes, its checksum field taken as 0. */
+static unsigned int
+vj_ipsum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		if (i != IP_SUM)
+			sum += get16(p + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
 /*
  * Headers of a datagram the compressor may handle: IPv4 without options
- * or fragmentation, TCP with a sane offset, the IP length exact.  Returns
- * the length of both headers, or 0.
+ * or fragmentation, TCP with a sane offset, the IP length exact, the IP
+ * checksum the one the decompressor will compute (it is not sent: a
+ * damaged header must not come out repaired).  Returns the length of
+ * both headers, or 0.
  */
 static unsigned int
 vj_tcp_hlen(const uint8_t *pkt, size_t len)
@@ -183,7 +200,8 @@ vj_tcp_hlen(const uint8_t *pkt, size_t len)
 
 	if (len < 40 || pkt[IP_VHL] != 0x45 || pkt[IP_PROTO] != 6 ||
 	    get16(pkt + IP_LEN) != len ||
-	    (get16(pkt + IP_OFF) & 0x3fff) != 0)
+	    (get16(pkt + IP_OFF) & 0x3fff) != 0 ||
+	    get16(pkt + IP_SUM) != vj_ipsum(pkt, 20))
 		return 0;
 	thl = (pkt[20 + TCP_OFF] >> 4) * 4;
 	if (thl < 20 || 20 + thl > len)
@@ -423,20 +441,6 @@ vj_bad(struct vj *vj)
 	return -1;
 }
 
-/* The standard IP header checksum over n bytes. */
-static unsigned int
-vj_ipsum(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += get16(p + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum & 0xffff;
-}
-
 static int
 vj_uncompressed_tcp(struct vj *vj, const uint8_t *in, size_t len,
     uint8_t *out, size_t outsize, size_t *outlen)
@@ -598,7 +602,6 @@ vj_compressed_tcp(struct vj *vj, const uint8_t *in, size_t len,
 		return vj_bad(vj);
 	memcpy(h + s->iplen + TCP_SUM, sum, 2);
 	put16(h + IP_LEN, tot);
-	put16(h + IP_SUM, 0);
 	put16(h + IP_SUM, vj_ipsum(h, s->iplen));
 	memcpy(s->hdr, h, s->hlen);
 	memcpy(out, h, s->hlen);

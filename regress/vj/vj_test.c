@@ -300,10 +300,13 @@ ATF_TC_BODY(encodings, tc)
 	pbuf[9] = 6;
 	ATF_CHECK_EQ(roundtrip(tx, rx, pbuf, len - 1, 1, 1, NULL),
 	    VJ_TYPE_IP);
+	/* A wrong IP checksum would come out repaired: as IP. */
+	pbuf[11] ^= 1;
+	ATF_CHECK_EQ(roundtrip(tx, rx, pbuf, len, 1, 1, NULL), VJ_TYPE_IP);
 	ATF_CHECK_EQ(roundtrip(tx, rx, pbuf, 39, 1, 1, NULL), VJ_TYPE_IP);
 	pbuf[32] = 0x40;	/* TCP offset past the end */
 	ATF_CHECK_EQ(roundtrip(tx, rx, pbuf, 60, 1, 1, NULL), VJ_TYPE_IP);
-	ATF_CHECK_EQ(vj_stats(rx)->in_ip, 10);
+	ATF_CHECK_EQ(vj_stats(rx)->in_ip, 11);
 	ATF_CHECK_EQ(vj_stats(rx)->in_errors, 0);
 	/* Too small an output buffer is refused. */
 	len = tp_build(pbuf, &c, TH_ACK, NULL, 0, NULL, 0, d, 50);
