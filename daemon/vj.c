@@ -24,7 +24,6 @@
 /* Combinations a real delta set never produces, reused as encodings. */
 #define VJ_SPECIAL_I	(VJ_S | VJ_W | VJ_U)		/* echoed interactive */
 #define VJ_SPECIAL_D	(VJ_S | VJ_A | VJ_W | VJ_U)	/* unidirectional data */
-#define VJ_MARK		0x80	/* SLIP: this is a compressed packet */
 
 /* TCP flags. */
 #define TH_FIN		0x01
@@ -410,7 +409,7 @@ vj_compress(struct vj *vj, const uint8_t *pkt, size_t len, uint8_t *out,
 		out[n++] = (uint8_t)cid;
 		vj->last_tx = cid;
 	}
-	out[0] = (uint8_t)(changes | VJ_MARK);
+	out[0] = (uint8_t)changes;
 	/* The TCP checksum travels unchanged: end to end integrity. */
 	memcpy(out + n, pkt + 20 + TCP_SUM, 2);
 	n += 2;
@@ -574,7 +573,7 @@ vj_compressed_tcp(struct vj *vj, const uint8_t *in, size_t len,
 
 	if (len < 1)
 		return vj_bad(vj);
-	changes = in[0] & 0x7f;
+	changes = in[0] & 0x7f;		/* 0x80: SLIP's type bit */
 	if (changes & VJ_C) {
 		/* An explicit connection id resynchronises (RFC 1144 4.2). */
 		if (len < 2 || (cid = in[off++]) >= vj->nrx ||

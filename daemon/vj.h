@@ -8,10 +8,10 @@
  * PPP it is the protocol number (0x0021 IP, 0x002f uncompressed TCP,
  * 0x002d compressed TCP).  vj_compress() writes the PPP form: an
  * uncompressed-TCP packet is the IP datagram with the slot in its
- * protocol field (first byte still 0x4_); a compressed packet's first
- * byte (the change mask) has 0x80 set, which PPP ignores.  A SLIP sender
- * then applies VJ_SLIP_MARK() to the first byte (0x4_ -> 0x7_ for
- * uncompressed TCP).  vj_uncompress() accepts either form.
+ * protocol field (first byte still 0x4_); a compressed packet starts
+ * with the bare change mask (0x80 clear).  A SLIP sender then applies
+ * VJ_SLIP_MARK() to the first byte (0x4_ -> 0x7_ for uncompressed TCP,
+ * 0x80 set for compressed TCP).  vj_uncompress() accepts either form.
  */
 #ifndef SLIRPD_VJ_H
 #define SLIRPD_VJ_H
@@ -35,7 +35,8 @@
 
 /* Mark the first byte of a vj_compress() result for SLIP. */
 #define VJ_SLIP_MARK(type, b)	((type) == VJ_TYPE_UNCOMPRESSED_TCP ?	\
-	(uint8_t)(((b) & 0x0f) | 0x70) : (uint8_t)(b))
+	(uint8_t)(((b) & 0x0f) | 0x70) :				\
+	(type) == VJ_TYPE_COMPRESSED_TCP ? (uint8_t)((b) | 0x80) : (uint8_t)(b))
 
 /* Longest compressed header: change mask, cid, cksum, 6 deltas of 3. */
 #define VJ_MAXHDR	(1 + 1 + 2 + 6 * 3)
