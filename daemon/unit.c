@@ -208,6 +208,8 @@ unit_sync_stats(struct unit *u)
 	u->st.too_long = u->dec.too_long;
 	u->st.bad_esc = u->dec.bad_esc;
 	u->st.empty = u->dec.empty;
+	if (u->vj != NULL)
+		u->st.vj = *vj_stats(u->vj);
 }
 
 int
@@ -303,6 +305,8 @@ unit_fill(struct unit *u)
 		TAILQ_REMOVE(&u->q[i], p, entry);
 		free(p);
 	}
+	if (u->vj != NULL)
+		u->st.vj = *vj_stats(u->vj);
 	return u->wlen > 0;
 }
 

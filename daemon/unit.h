@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "slip.h"
+#include "vj.h"
 
 /* unit_input() results. */
 #define UNIT_ERR	(-1)	/* read error: treat as hangup */
@@ -59,6 +60,7 @@ struct unit_stats {
 	uint64_t	reads, writes;	/* syscalls */
 	uint64_t	errors;		/* read/write errors */
 	uint64_t	vj_refused;	/* VJ frames on a plain SLIP unit */
+	struct vj_stats	vj;		/* CSLIP: a copy of the VJ counters */
 };
 
 struct upkt;

@@ -216,6 +216,12 @@ ATF_TC_BODY(auto_switch, tc)
 	ATF_CHECK_EQ(vj_stats(u->vj)->in_compressed, 1);
 	ATF_CHECK_EQ(vj_stats(u->vj)->in_uncompressed, 1);
 	ATF_CHECK_EQ(unit_stats(u)->vj_refused, 0);
+	/* The unit's counters carry a copy, for slirpctl show stats. */
+	ATF_CHECK_EQ(unit_stats(u)->vj.out_compressed, 2);
+	ATF_CHECK_EQ(unit_stats(u)->vj.out_uncompressed, 1);
+	ATF_CHECK_EQ(unit_stats(u)->vj.in_compressed, 1);
+	ATF_CHECK_EQ(unit_stats(u)->vj.in_uncompressed, 1);
+	ATF_CHECK_EQ(unit_stats(u)->vj.in_errors, 2);	/* the noise */
 	teardown(u, &g);
 }
 
