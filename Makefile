@@ -114,6 +114,13 @@ testdata: $(T_DATA)
 deps:
 	sh regress/deps.sh
 
+# The README's first command (as root): dependencies, a build, then a
+# kernel client fetching pages through a private slirpd (regress/demo.sh).
+demo:
+	sh regress/deps.sh
+	@$(MAKE) --no-print-directory all $(OBJ)/regress/e2e/slipshim
+	sh regress/demo.sh $(OBJ)
+
 # The test suite always runs the sanitizer build.
 test: deps
 	@$(MAKE) --no-print-directory SAN=1 OBJ=obj-san check
