@@ -10,10 +10,10 @@
  * the same buffer size as the shim (256 KB reads and writes), blocking
  * I/O.  Prints one line:
  *
- *	BYTES SECONDS SERVER_CPU_SECONDS
+ *	BYTES SECONDS SERVER_CPU_SECONDS LINE_CPU_SECONDS
  *
- * where the server is the slave-side process (user + system time, from
- * getrusage in the child, measured over the transfer only).
+ * where the server is the slave-side process and the line the master side
+ * (user + system time from getrusage, over the transfer only).
  */
 
 #include <sys/resource.h>
@@ -140,7 +140,7 @@ int
 main(int argc, char *argv[])
 {
 	unsigned long long	 total;
-	double			 t0, t1, cpu = -1;
+	double			 t0, t1, c0, cpu = -1;
 	char			*end;
 	int			 master, slave, down, p2c[2], c2p[2], st, rv;
 	pid_t			 pid;
@@ -182,6 +182,7 @@ main(int argc, char *argv[])
 	close(c2p[1]);
 
 	t0 = now();
+	c0 = cpu_self();
 	if (write(p2c[1], "g", 1) != 1)
 		return 1;
 	rv = down ? recv_bytes(master, total) : send_bytes(master, total);
@@ -195,6 +196,6 @@ main(int argc, char *argv[])
 		fprintf(stderr, "ptyraw: transfer failed\n");
 		return 1;
 	}
-	printf("%llu %.6f %.6f\n", total, t1 - t0, cpu);
+	printf("%llu %.6f %.6f %.6f\n", total, t1 - t0, cpu, cpu_self() - c0);
 	return 0;
 }

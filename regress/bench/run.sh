@@ -160,64 +160,99 @@ link_up()
 		tail -n 20 "$WORK/shim-$_row.log" >&2
 		return 1
 	fi
+	# setsid(1) may have forked: the shim is then its child.
+	if [ "$(cat "/proc/$_shim/comm" 2>/dev/null)" != slipshim ]; then
+		_shim=$(shim_child "$_shim") || _shim=
+	fi
 	case $_row in
 	slirpd)	_srv=$(engine_pid "$SLIRPD_PID") || _srv=;;
 	*)	_srv=$(shim_child "$_shim") || _srv=;;
 	esac
 	[ -n "$_srv" ] || bench_log "$_row: server process not found;" \
 	    "no CPU figures"
-	eval "ns_$_row=\$NS srv_$_row=\$_srv"
+	eval "ns_$_row=\$NS srv_$_row=\$_srv shim_$_row=\$_shim"
 }
 
-# sample ROW DIR SECONDS CPU_SECONDS: one measurement into the table.
+# Machine-wide "busy total" jiffies from /proc/stat (all CPUs).
+machine_ticks()
+{
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9,
+	    $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# Start the clocks of one transfer: server, shim and machine CPU.
+meter_start()
+{
+	_c0=$(cpu_ticks "$_srv")
+	_l0=$(cpu_ticks "$_shim")
+	_m0=$(machine_ticks)
+}
+
+# Stop them: sets _cpu and _lcpu (CPU seconds, empty if unknown) and
+# _busy (percent of all CPUs busy during the transfer).
+meter_stop()
+{
+	_cpu=$(cpu_since "$_srv" "$_c0")
+	_lcpu=$(cpu_since "$_shim" "$_l0")
+	_busy=$(echo "$_m0 $(machine_ticks)" | awk '{
+		t = $4 - $2; printf "%.0f", (t > 0 ? 100 * ($3 - $1) / t : 0) }')
+}
+
+# sample ROW DIR SECONDS SERVER_CPU LINE_CPU BUSY: one measurement.
 sample()
 {
-	awk -v r="$1" -v d="$2" -v s="$3" -v c="$4" -v b="$BYTES" 'BEGIN {
+	awk -v r="$1" -v d="$2" -v s="$3" -v c="$4" -v l="$5" -v u="$6" \
+	    -v b="$BYTES" 'BEGIN {
 		cpg = (c == "") ? "-" : sprintf("%.4f", c / (b / 1e9));
-		printf "%s %s %.4f %s\n", r, d, b / 1e6 / s, cpg }' \
-	    >> "$WORK/samples"
+		lpg = (l == "") ? "-" : sprintf("%.4f", l / (b / 1e9));
+		printf "%s %s %.4f %s %s %s\n", r, d, b / 1e6 / s, cpg, lpg,
+		    u == "" ? "-" : u }' >> "$WORK/samples"
 	tail -n 1 "$WORK/samples" | awk '{ printf "bench:   %-9s %-4s " \
-	    "%8.2f MB/s  %s CPU s/GB\n", $1, $2, $3, $4 }' >&2
+	    "%8.2f MB/s  server %s CPU s/GB, shim %s, machine %s%% busy\n",
+	    $1, $2, $3, $4, $5, $6 }' >&2
 }
 
 # run_raw: both directions through a bare pty pair.
 run_raw()
 {
 	for _d in down up; do
+		_m0=$(machine_ticks)
 		_out=$(timeout "$TMO" "$bobj/ptyraw" "$_d" "$BYTES") || {
 			bench_log "raw $_d failed"
 			return 1
 		}
+		_srv= _shim=
+		meter_stop
 		set -- $_out
-		sample raw "$_d" "$2" "$3"
+		sample raw "$_d" "$2" "$3" "$4" "$_busy"
 	done
 }
 
-# The server's CPU seconds since ticks $1 (empty if unknown).
+# cpu_since PID TICKS: PID's CPU seconds since TICKS (empty if unknown).
 cpu_since()
 {
-	[ -n "$_srv" ] || return 0
-	_t1=$(cpu_ticks "$_srv")
+	[ -n "$1" ] && [ -n "$2" ] || return 0
+	_t1=$(cpu_ticks "$1")
 	[ -n "$_t1" ] || return 0
-	awk -v a="$1" -v b="$_t1" -v hz="$HZ" 'BEGIN { print (b - a) / hz }'
+	awk -v a="$2" -v b="$_t1" -v hz="$HZ" 'BEGIN { print (b - a) / hz }'
 }
 
 run_down()
 {
-	_c0=$(cpu_ticks "$_srv")
+	meter_start
 	_out=$(e2e_ns timeout "$TMO" curl -sS --max-time "$TMO" -o /dev/null \
 	    -w '%{http_code} %{size_download} %{time_total}' \
 	    "http://$E2E_HOST:$HTTP_PORT/") || {
 		bench_log "$_row down: curl failed: $_out"
 		return 1
 	}
-	_cpu=$(cpu_since "$_c0")
+	meter_stop
 	set -- $_out
 	if [ "$1" != 200 ] || [ "$2" != "$BYTES" ]; then
 		bench_log "$_row down: HTTP $1, $2 of $BYTES bytes"
 		return 1
 	fi
-	sample "$_row" down "$3" "$_cpu"
+	sample "$_row" down "$3" "$_cpu" "$_lcpu" "$_busy"
 }
 
 sink_got_more()
@@ -228,7 +263,7 @@ sink_got_more()
 run_up()
 {
 	_before=$(grep -c '^got ' "$WORK/sink.log")
-	_c0=$(cpu_ticks "$_srv")
+	meter_start
 	_t0=$(now_ns)
 	# nc -N: shut down our side at EOF, exit when the sink has closed,
 	# that is when every byte has arrived.
@@ -238,7 +273,7 @@ run_up()
 		return 1
 	}
 	_t1=$(now_ns)
-	_cpu=$(cpu_since "$_c0")
+	meter_stop
 	e2e_wait 5 sink_got_more "$_before"
 	_got=$(sed -n 's/^got //p' "$WORK/sink.log" | tail -n 1)
 	if [ "$(grep -c '^got ' "$WORK/sink.log")" -le "$_before" ] ||
@@ -248,13 +283,13 @@ run_up()
 		return 1
 	fi
 	sample "$_row" up "$(awk -v a="$_t0" -v b="$_t1" \
-	    'BEGIN { print (b - a) / 1e9 }')" "$_cpu"
+	    'BEGIN { print (b - a) / 1e9 }')" "$_cpu" "$_lcpu" "$_busy"
 }
 
 run_stack()
 {
 	_row=$1
-	eval "NS=\$ns_$_row _srv=\$srv_$_row"
+	eval "NS=\$ns_$_row _srv=\$srv_$_row _shim=\$shim_$_row"
 	run_down && run_up
 }
 
@@ -388,6 +423,8 @@ FILENAME == sf {
 {
 	add($1 " " $2 " mbps", $3)
 	add($1 " " $2 " cpu", $4)
+	add($1 " " $2 " line", $5)
+	add($1 " " $2 " busy", $6)
 	n[$1 " " $2]++
 }
 END {
@@ -400,6 +437,8 @@ END {
 			dir = d ? "up" : "down"
 			m[r, dir] = median(r " " dir " mbps")
 			c[r, dir] = median(r " " dir " cpu")
+			l[r, dir] = median(r " " dir " line")
+			b[r, dir] = median(r " " dir " busy")
 		}
 	}
 	printf "slirpd bench: %d MB (10^6 bytes) each way, median of %d runs," \
@@ -428,6 +467,19 @@ END {
 		if (r in status)
 			printf "  (%s; %d runs)", status[r], n[r " down"]
 		printf "\n"
+	}
+	printf "\nthe other side of the line (medians): CPU s/GB of the shim" \
+	    " (raw pty: the master-side\nprocess), and how busy the" \
+	    " machine was (100%% = all %d CPUs)\n", ncpu
+	printf "%-15s %9s %9s %9s %9s\n", "", "shim down", "shim up",
+	    "busy down", "busy up"
+	for (i = 1; i <= nr; i++) {
+		r = order[i]
+		if (m[r, "down"] == "" && m[r, "up"] == "")
+			continue
+		printf "%-15s %9s %9s %9s %9s\n", name[r],
+		    num(l[r, "down"], "%.2f"), num(l[r, "up"], "%.2f"),
+		    num(b[r, "down"], "%.0f%%"), num(b[r, "up"], "%.0f%%")
 	}
 	printf "\ntarget: slirpd >= 1.0x libslirp both ways and >= 0.9x raw" \
 	    " pty: "
