@@ -131,7 +131,9 @@ BENCH_CF = -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 BENCH_PROGS = $(BENCH)/libslirp_slip $(BENCH)/ptyraw $(BENCH)/bsrv \
 	   $(BENCH)/slipshim
 
-bench: $(BENCH_PROGS)
+bench:
+	sh regress/deps.sh
+	@$(MAKE) --no-print-directory $(BENCH_PROGS)
 	-@$(MAKE) --no-print-directory all
 	sh regress/bench/run.sh $(OBJ) $(BENCH)
 
