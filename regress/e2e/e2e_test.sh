@@ -5,7 +5,16 @@
 #
 # SLIRPD_E2E_SERVER picks the server on the pty: slirpd (default; a private
 # daemon started by each test) or fullbolt (the original Slirp, to check
-# the harness itself).
+# the harness itself).  Every case but dns runs against both; the case
+# harness_fullbolt always uses fullbolt.  By hand, as root:
+#
+#   make SAN=1 OBJ=obj-san obj-san/regress/e2e/e2e_test \
+#       obj-san/regress/e2e/slipshim
+#   cd regress && SLIRPD_E2E_SERVER=fullbolt kyua test -k e2e/Kyuafile \
+#       --build-root=../obj-san/regress/e2e [e2e_test:CASE]
+#
+# Each case runs in a fresh namespace with fresh servers; its cleanup part
+# kills them and deletes the namespace even when the body failed.
 
 # lib.sh is not copied into the object tree (the Makefile copies data files
 # only), so find it in the source tree: OBJ is a directory at the top.

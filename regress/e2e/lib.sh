@@ -50,8 +50,9 @@ e2e_init()
 	E2E_SERVER=${E2E_SERVER:-${SLIRPD_E2E_SERVER:-slirpd}}
 	E2E_STATE=${E2E_STATE:-$PWD/e2e.state}
 	# A short path of our own: the daemon's socket path must fit
-	# sun_path, and the chroot must be owned by root.
-	WORK=$(mktemp -d /tmp/slirpe2e.XXXXXX) || return 1
+	# sun_path, and the chroot must be owned by root.  E2E_TMPDIR moves
+	# it (e.g. to a root-only parent, should slirpd insist on one).
+	WORK=$(mktemp -d "${E2E_TMPDIR:-/tmp}/slirpe2e.XXXXXX") || return 1
 	: > "$E2E_STATE"
 	echo "work $WORK" >> "$E2E_STATE"
 	E2E_NSSEQ=0
@@ -352,7 +353,7 @@ e2e_cleanup()
 		case $_k in
 		work)
 			case $_v in
-			/tmp/slirpe2e.*) rm -rf "$_v";;
+			*/slirpe2e.??????) rm -rf "$_v";;
 			esac;;
 		esac
 	done < "$_st"
