@@ -50,9 +50,21 @@ case $RUNS$MB in
 esac
 [ "$RUNS" -ge 1 ] && [ "$MB" -ge 1 ] || die "BENCH_RUNS, BENCH_MB >= 1"
 
+# Everything started is in the state file; slirpd's children are added
+# at the end so that none outlives a daemon that forgot them.
+bench_cleanup()
+{
+	if [ -n "${SLIRPD_PID:-}" ]; then
+		for _p in $(descendants "$SLIRPD_PID"); do
+			echo "pid $_p slirpd-child" >> "$E2E_STATE"
+		done
+	fi
+	e2e_cleanup
+}
+
 E2E_STATE=$(mktemp /tmp/slirpbench.state.XXXXXX) || exit 1
-trap 'e2e_cleanup; exit 130' INT TERM HUP
-trap 'e2e_cleanup' EXIT
+trap 'bench_cleanup; exit 130' INT TERM HUP
+trap 'bench_cleanup' EXIT
 e2e_init "$obj" || die "cannot make a work directory"
 E2E_SHIM=$bobj/slipshim
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, TUN)"
@@ -109,12 +121,17 @@ shim_child()
 # "slirpd: engine" (never another slirpd on this machine).
 engine_pid()
 {
-	for _p in $(descendants "$1"); do
-		if tr '\0' ' ' < "/proc/$_p/cmdline" 2>/dev/null |
-		    grep -q '^slirpd: engine'; then
-			echo "$_p"
-			return 0
-		fi
+	_n=50
+	while [ "$_n" -gt 0 ]; do
+		for _p in $(descendants "$1"); do
+			if tr '\0' ' ' < "/proc/$_p/cmdline" 2>/dev/null |
+			    grep -q 'slirpd: engine'; then
+				echo "$_p"
+				return 0
+			fi
+		done
+		sleep 0.1
+		_n=$((_n - 1))
 	done
 	return 1
 }
@@ -165,7 +182,9 @@ link_up()
 		_shim=$(shim_child "$_shim") || _shim=
 	fi
 	case $_row in
-	slirpd)	_srv=$(engine_pid "$SLIRPD_PID") || _srv=;;
+	slirpd)	_srv=$(engine_pid "$SLIRPD_PID") || _srv=
+		# Stopped at the end even if the daemon left it behind.
+		[ -n "$_srv" ] && echo "pid $_srv engine" >> "$E2E_STATE";;
 	*)	_srv=$(shim_child "$_shim") || _srv=;;
 	esac
 	[ -n "$_srv" ] || bench_log "$_row: server process not found;" \
