@@ -19,7 +19,8 @@
 # Rows are interleaved within each run so that a noisy machine hurts them
 # alike.  Server CPU is utime+stime of the server process (slirpd: the
 # "slirpd: engine" process) over the transfer, per GB (10^9 bytes).
-# The table goes to stdout and BENCHDIR/bench.txt.
+# The table goes to stdout and BENCHDIR/bench.txt, every sample to
+# BENCHDIR/bench-samples.txt.
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 obj=$( (cd "${1:-$top/obj}" && pwd) 2>/dev/null) || obj=${1:-$top/obj}
@@ -518,3 +519,5 @@ END {
 	}
 	printf "measuring took %d s\n", secs
 }' "$statuses" "$WORK/samples" | tee "$table"
+# Every sample: row, direction, MB/s, server and shim CPU s/GB, busy %.
+cp "$WORK/samples" "$bobj/bench-samples.txt"
