@@ -66,7 +66,9 @@ bench_cleanup()
 E2E_STATE=$(mktemp /tmp/slirpbench.state.XXXXXX) || exit 1
 trap 'bench_cleanup; exit 130' INT TERM HUP
 trap 'bench_cleanup' EXIT
-e2e_init "$obj" || die "cannot make a work directory"
+# (lib.sh wants an existing directory; slirpd_built checks $obj itself.)
+[ -d "$obj" ] && _e2eobj=$obj || _e2eobj=$bobj
+e2e_init "$_e2eobj" || die "cannot make a work directory"
 E2E_SHIM=$bobj/slipshim
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, TUN)"
 [ -c /dev/net/tun ] || die "/dev/net/tun is missing"
