@@ -195,10 +195,11 @@ link_up()
 	eval "ns_$_row=\$NS srv_$_row=\$_srv shim_$_row=\$_shim"
 }
 
-# Machine-wide "busy total" jiffies from /proc/stat (all CPUs).
+# Machine-wide "busy steal total" jiffies from /proc/stat (all CPUs);
+# steal is time the hypervisor gave our virtual CPUs to someone else.
 machine_ticks()
 {
-	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9,
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9,
 	    $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
 }
 
@@ -211,27 +212,29 @@ meter_start()
 }
 
 # Stop them: sets _cpu and _lcpu (CPU seconds, empty if unknown) and
-# _busy (percent of all CPUs busy during the transfer).
+# _busy and _steal (percent of all CPUs busy, stolen by the hypervisor).
 meter_stop()
 {
 	_cpu=$(cpu_since "$_srv" "$_c0")
 	_lcpu=$(cpu_since "$_shim" "$_l0")
 	_busy=$(echo "$_m0 $(machine_ticks)" | awk '{
-		t = $4 - $2; printf "%.0f", (t > 0 ? 100 * ($3 - $1) / t : 0) }')
+		t = $6 - $3; printf "%.0f", (t > 0 ? 100 * ($4 - $1) / t : 0) }')
+	_steal=$(echo "$_m0 $(machine_ticks)" | awk '{
+		t = $6 - $3; printf "%.0f", (t > 0 ? 100 * ($5 - $2) / t : 0) }')
 }
 
-# sample ROW DIR SECONDS SERVER_CPU LINE_CPU BUSY: one measurement.
+# sample ROW DIR SECONDS SERVER_CPU LINE_CPU BUSY STEAL: one measurement.
 sample()
 {
 	awk -v r="$1" -v d="$2" -v s="$3" -v c="$4" -v l="$5" -v u="$6" \
-	    -v b="$BYTES" 'BEGIN {
+	    -v st="$7" -v b="$BYTES" 'BEGIN {
 		cpg = (c == "") ? "-" : sprintf("%.4f", c / (b / 1e9));
 		lpg = (l == "") ? "-" : sprintf("%.4f", l / (b / 1e9));
-		printf "%s %s %.4f %s %s %s\n", r, d, b / 1e6 / s, cpg, lpg,
-		    u == "" ? "-" : u }' >> "$WORK/samples"
+		printf "%s %s %.4f %s %s %s %s\n", r, d, b / 1e6 / s, cpg, lpg,
+		    u == "" ? "-" : u, st == "" ? "-" : st }' >> "$WORK/samples"
 	tail -n 1 "$WORK/samples" | awk '{ printf "bench:   %-9s %-4s " \
-	    "%8.2f MB/s  server %s CPU s/GB, shim %s, machine %s%% busy\n",
-	    $1, $2, $3, $4, $5, $6 }' >&2
+	    "%8.2f MB/s  server %s CPU s/GB, shim %s, machine %s%% busy" \
+	    " %s%% stolen\n", $1, $2, $3, $4, $5, $6, $7 }' >&2
 }
 
 # run_raw: both directions through a bare pty pair.
@@ -246,7 +249,7 @@ run_raw()
 		_srv= _shim=
 		meter_stop
 		set -- $_out
-		sample raw "$_d" "$2" "$3" "$4" "$_busy"
+		sample raw "$_d" "$2" "$3" "$4" "$_busy" "$_steal"
 	done
 }
 
@@ -274,7 +277,7 @@ run_down()
 		bench_log "$_row down: HTTP $1, $2 of $BYTES bytes"
 		return 1
 	fi
-	sample "$_row" down "$3" "$_cpu" "$_lcpu" "$_busy"
+	sample "$_row" down "$3" "$_cpu" "$_lcpu" "$_busy" "$_steal"
 }
 
 sink_got_more()
@@ -305,7 +308,8 @@ run_up()
 		return 1
 	fi
 	sample "$_row" up "$(awk -v a="$_t0" -v b="$_t1" \
-	    'BEGIN { print (b - a) / 1e9 }')" "$_cpu" "$_lcpu" "$_busy"
+	    'BEGIN { print (b - a) / 1e9 }')" "$_cpu" "$_lcpu" "$_busy" \
+	    "$_steal"
 }
 
 run_stack()
@@ -447,6 +451,7 @@ FILENAME == sf {
 	add($1 " " $2 " cpu", $4)
 	add($1 " " $2 " line", $5)
 	add($1 " " $2 " busy", $6)
+	add($1 " " $2 " steal", $7)
 	n[$1 " " $2]++
 }
 END {
@@ -461,6 +466,9 @@ END {
 			c[r, dir] = median(r " " dir " cpu")
 			l[r, dir] = median(r " " dir " line")
 			b[r, dir] = median(r " " dir " busy")
+			stl[r, dir] = median(r " " dir " steal")
+			if (stl[r, dir] > maxsteal)
+				maxsteal = stl[r, dir]
 		}
 	}
 	printf "slirpd bench: %d MB (10^6 bytes) each way, median of %d runs," \
@@ -492,17 +500,22 @@ END {
 	}
 	printf "\nthe other side of the line (medians): CPU s/GB of the shim" \
 	    " (raw pty: the master-side\nprocess), and how busy the" \
-	    " machine was (100%% = all %d CPUs)\n", ncpu
-	printf "%-15s %9s %9s %9s %9s\n", "", "shim down", "shim up",
-	    "busy down", "busy up"
+	    " machine was (100%% = all %d CPUs;\nstolen: taken by the" \
+	    " hypervisor)\n", ncpu
+	printf "%-15s %9s %9s %9s %9s %9s %9s\n", "", "shim down", "shim up",
+	    "busy down", "busy up", "stolen dn", "stolen up"
 	for (i = 1; i <= nr; i++) {
 		r = order[i]
 		if (m[r, "down"] == "" && m[r, "up"] == "")
 			continue
-		printf "%-15s %9s %9s %9s %9s\n", name[r],
+		printf "%-15s %9s %9s %9s %9s %9s %9s\n", name[r],
 		    num(l[r, "down"], "%.2f"), num(l[r, "up"], "%.2f"),
-		    num(b[r, "down"], "%.0f%%"), num(b[r, "up"], "%.0f%%")
+		    num(b[r, "down"], "%.0f%%"), num(b[r, "up"], "%.0f%%"),
+		    num(stl[r, "down"], "%.0f%%"), num(stl[r, "up"], "%.0f%%")
 	}
+	if (maxsteal >= 5)
+		printf "warning: the hypervisor took up to %d%% of the CPU" \
+		    " time; throughput figures are noisy\n", maxsteal
 	printf "\ntarget: slirpd >= 1.0x libslirp both ways and >= 0.9x raw" \
 	    " pty: "
 	sd = m["slirpd", "down"]; su = m["slirpd", "up"]
@@ -521,5 +534,6 @@ END {
 	}
 	printf "measuring took %d s\n", secs
 }' "$statuses" "$WORK/samples" | tee "$table"
-# Every sample: row, direction, MB/s, server and shim CPU s/GB, busy %.
+# Every sample: row, direction, MB/s, server and shim CPU s/GB, busy %,
+# stolen %.
 cp "$WORK/samples" "$bobj/bench-samples.txt"
