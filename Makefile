@@ -69,6 +69,8 @@ MANS	 = $(wildcard man/*.[158])
 
 .PHONY: all test check deps install lint fuzz bench demo clean
 .SUFFIXES:
+# Keep the byacc output: it is a prerequisite of every object.
+.SECONDARY: $(YSRCS:%.y=$(OBJ)/%.c)
 
 all: $(PROGS)
 
@@ -175,8 +177,44 @@ install: all
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -D__linux__ -Icommon -Idaemon -Iprivsep \
+	    --inline-suppr -D__linux__ \
+	    --include=/usr/include/$$(gcc -dumpmachine)/sys/queue.h -Icommon -Idaemon -Iprivsep \
 	    common daemon privsep
+
+# Fuzzing: each regress/fuzz/NAME_fuzz.c becomes obj-fuzz/NAME_fuzz, linked
+# with a clang copy of the library, and runs for FUZZTIME seconds.
+FUZZCC	 ?= clang
+FUZZTIME ?= 30
+FUZZBASE = -std=c17 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+	    -DSLIRPD_TESTING -Icommon -Idaemon -Iprivsep -Iobj-fuzz/privsep \
+	    $(PKG_CFLAGS)
+# The library is instrumented without libFuzzer's main; the harness links it.
+FUZZLIBFLAGS = $(FUZZBASE) -fsanitize=fuzzer-no-link,address,undefined
+FUZZFLAGS = $(FUZZBASE) -fsanitize=fuzzer,address,undefined
+F_SRCS	 = $(wildcard regress/fuzz/*_fuzz.c)
+F_PROGS	 = $(F_SRCS:regress/fuzz/%.c=obj-fuzz/%)
+F_LIBOBJS = $(LIBSRCS:%.c=obj-fuzz/%.o) $(YSRCS:%.y=obj-fuzz/%.o)
+
+obj-fuzz/%.o: %.c $(wildcard common/*.h daemon/*.h privsep/*.h) $(YSRCS:%.y=obj-fuzz/%.c)
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZLIBFLAGS) -c -o $@ $<
+obj-fuzz/privsep/%.c: privsep/%.y
+	@mkdir -p $(@D)
+	$(YACC) -o $@ $<
+obj-fuzz/privsep/%.o: obj-fuzz/privsep/%.c
+	$(FUZZCC) $(FUZZLIBFLAGS) -c -o $@ $<
+obj-fuzz/libslirpd.a: $(F_LIBOBJS)
+	rm -f $@
+	ar rcs $@ $^
+obj-fuzz/%_fuzz: regress/fuzz/%_fuzz.c obj-fuzz/libslirpd.a
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< obj-fuzz/libslirpd.a $(PKG_LIBS)
+
+fuzz: $(F_PROGS)
+	@for f in $(F_PROGS); do \
+	    mkdir -p $$f.corpus && \
+	    echo "fuzz: $$f for $(FUZZTIME)s" && \
+	    $$f -max_total_time=$(FUZZTIME) -print_final_stats=1 \
+	    $$f.corpus || exit 1; done
 
 clean:
 	rm -rf obj obj-san obj-fuzz

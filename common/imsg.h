@@ -49,7 +49,7 @@ struct ibuf {
 };
 
 struct msgbuf {
-	TAILQ_HEAD(, ibuf) bufs;
+	TAILQ_HEAD(ibuf_queue, ibuf) bufs;
 	uint32_t	 queued;	/* messages queued */
 	size_t		 bytes;		/* bytes queued, not yet written */
 	int		 fd;
@@ -66,7 +66,7 @@ struct imsgbuf {
 	pid_t		 pid;
 	uint8_t		 rbuf[2 * MAX_IMSGSIZE];
 	size_t		 rlen;			/* valid bytes in rbuf */
-	TAILQ_HEAD(, imsg_fd) fds;		/* received, not yet claimed */
+	TAILQ_HEAD(imsg_fd_queue, imsg_fd) fds;		/* received, not yet claimed */
 	unsigned int	 nfds;
 };
 
@@ -91,11 +91,13 @@ ssize_t	 imsg_read(struct imsgbuf *);
 ssize_t	 imsg_get(struct imsgbuf *, struct imsg *);
 /* Payload length of a message got with imsg_get(). */
 size_t	 imsg_get_len(const struct imsg *);
+/* Frees the payload copy only: imsg.fd stays the caller's to close. */
 void	 imsg_free(struct imsg *);
 /*
  * Queue a message.  fd (or -1) is passed and then closed by the library
  * once written.  Returns 1 on success, -1 on error (errno ERANGE when
- * the payload is too large, ENOBUFS when the queue is full).
+ * the payload is too large, ENOBUFS when the queue is full); on error the
+ * fd stays the caller's.  pid 0 means the imsgbuf's own pid.
  */
 int	 imsg_compose(struct imsgbuf *, uint32_t type, uint32_t peerid,
 	    pid_t pid, int fd, const void *data, size_t datalen);
@@ -108,7 +110,10 @@ int	 imsg_composev(struct imsgbuf *, uint32_t type, uint32_t peerid,
  * error: it returns 1 with data still queued).
  */
 int	 imsg_write(struct imsgbuf *);
-/* Write everything, polling as needed (for setup and tests). */
+/*
+ * Write everything, polling as needed (for setup and tests).  Returns 0
+ * when the queue is empty, -1 on error (errno EPIPE when the peer closed).
+ */
 int	 imsg_flush(struct imsgbuf *);
 /* Drop everything queued and close any fds held. */
 void	 imsg_clear(struct imsgbuf *);

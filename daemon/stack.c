@@ -309,6 +309,9 @@ stack_is_special(const struct stack *s, in_addr_t a)
 int
 stack_host_addr(const struct stack *s, in_addr_t addr, in_addr_t *host)
 {
+	/* The host's loopback named directly: no more than .2 may reach. */
+	if ((ntohl(addr) >> 24) == 127 && !s->cfg.host_alias)
+		return -1;
 	if (!stack_is_special(s, addr)) {
 		*host = addr;
 		return 0;

@@ -72,6 +72,11 @@ struct stack_stats {
 			icmp_echo_host, icmp_unreach_out;
 	uint64_t	udp_in, udp_out, udp_bad, udp_flows, udp_refused,
 			udp_timeout, dns_queries, dns_answers, dns_bad;
+	/* Broadcast/multicast/martian destinations, flows refused at
+	 * max_flows, DNS queries no upstream answered, echoes unanswered,
+	 * guest datagrams a host socket did not take. */
+	uint64_t	ip_bcast, flow_limit, dns_timeout, icmp_timeout,
+			udp_send_drop;
 	uint64_t	tcp_in, tcp_out, tcp_bad, tcp_bad_sum, tcp_conn,
 			tcp_refused, tcp_rexmt, tcp_fastrexmt, tcp_dup,
 			tcp_ooo, tcp_rst_in, tcp_rst_out, tcp_persist,

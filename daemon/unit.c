@@ -1,0 +1,252 @@
+/*
+ * Units: SLIP over a line fd.  Reads are large (many frames per read),
+ * output is encoded into one buffer and written with as few write(2)
+ * calls as the fd allows; interactive datagrams are encoded first.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+#define UNIT_WSIZE	(SLIP_ENCMAX(65535) + 1024)
+#define UNIT_QMAX_FAST	(256 * 1024)	/* baud unknown: a pty */
+#define UNIT_QMAX_MIN	(16 * 1024)
+
+struct upkt {
+	TAILQ_ENTRY(upkt) entry;
+	size_t		 len;
+	uint8_t		 data[];
+};
+
+struct unit *
+unit_new(int fd, unsigned int mru, unsigned int baud)
+{
+	struct unit *u;
+	size_t bps;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->fd = fd;
+	u->mru = mru ? mru : 1500;
+	u->baud = baud;
+	TAILQ_INIT(&u->q[0]);
+	TAILQ_INIT(&u->q[1]);
+	u->wsize = UNIT_WSIZE;
+	if (slip_dec_init(&u->dec, u->mru) == -1 ||
+	    (u->rbuf = malloc(UNIT_RBUF)) == NULL ||
+	    (u->wbuf = malloc(u->wsize)) == NULL) {
+		unit_free(u);
+		return NULL;
+	}
+	/* Queue ~2 s of line time; refill the write buffer by ~200 ms. */
+	if (baud == 0) {
+		u->qmax = UNIT_QMAX_FAST;
+		u->wfill = 64 * 1024;
+	} else {
+		bps = baud / 10;
+		u->qmax = bps * 2;
+		if (u->qmax < UNIT_QMAX_MIN)
+			u->qmax = UNIT_QMAX_MIN;
+		if (u->qmax > UNIT_QMAX_FAST)
+			u->qmax = UNIT_QMAX_FAST;
+		u->wfill = bps / 5;
+		if (u->wfill < 1024)
+			u->wfill = 1024;
+		if (u->wfill > 64 * 1024)
+			u->wfill = 64 * 1024;
+	}
+	return u;
+}
+
+void
+unit_free(struct unit *u)
+{
+	struct upkt *p;
+	int i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		while ((p = TAILQ_FIRST(&u->q[i])) != NULL) {
+			TAILQ_REMOVE(&u->q[i], p, entry);
+			free(p);
+		}
+	slip_dec_free(&u->dec);
+	free(u->rbuf);
+	free(u->wbuf);
+	free(u);
+}
+
+/*
+ * The five-keystroke rule (see unit.h).  Keystrokes are also fed to the
+ * decoder as ordinary bytes: a frame never starts with '0' or '1' (IPv4
+ * starts with 0x45), so at worst they make a garbage frame that IP drops.
+ */
+static int
+unit_keys(struct unit *u, uint64_t now, const uint8_t *b, size_t n)
+{
+	size_t pend = slip_dec_pending(&u->dec);
+	uint64_t gap = now - u->klast;
+
+	if (n != 1 || (b[0] != '0' && b[0] != '1')) {
+		u->kcount = 0;
+		return UNIT_OK;
+	}
+	if (u->kcount > 0 && b[0] == u->kchar && pend == u->kcount &&
+	    gap >= UNIT_KEY_MINGAP && gap <= UNIT_KEY_MAXGAP)
+		u->kcount++;
+	else {
+		/* Earlier keystrokes held as a "frame" are junk now. */
+		if (u->kcount > 0 && pend == u->kcount)
+			slip_dec_reset(&u->dec);
+		else if (pend != 0) {
+			u->kcount = 0;
+			return UNIT_OK;
+		}
+		u->kcount = 1;
+		u->kchar = b[0];
+	}
+	u->klast = now;
+	if (u->kcount < UNIT_KEY_COUNT)
+		return UNIT_OK;
+	u->kcount = 0;
+	return u->kchar == '0' ? UNIT_ZEROS : UNIT_ONES;
+}
+
+static void
+unit_sync_stats(struct unit *u)
+{
+	u->st.frames_in = u->dec.frames;
+	u->st.too_long = u->dec.too_long;
+	u->st.bad_esc = u->dec.bad_esc;
+	u->st.empty = u->dec.empty;
+}
+
+int
+unit_input(struct unit *u, uint64_t now,
+    void (*deliver)(void *, const uint8_t *, size_t), void *arg)
+{
+	ssize_t n;
+	int ev;
+
+	/* syscall: read */
+	n = read(u->fd, u->rbuf, UNIT_RBUF);
+	if (n == 0)
+		return UNIT_EOF;
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return UNIT_OK;
+		u->st.errors++;
+		return UNIT_ERR;
+	}
+	u->st.reads++;
+	u->st.bytes_in += (size_t)n;
+	/* A SLIP sender never pauses mid-frame for seconds: drop the rest. */
+	if (now - u->lastin > UNIT_KEY_MAXGAP && slip_dec_pending(&u->dec)
+	    != 0) {
+		slip_dec_reset(&u->dec);
+		u->st.stale++;
+	}
+	u->lastin = now;
+	ev = unit_keys(u, now, u->rbuf, (size_t)n);
+	slip_decode(&u->dec, u->rbuf, (size_t)n, deliver, arg);
+	if (ev != UNIT_OK)
+		slip_dec_reset(&u->dec);
+	unit_sync_stats(u);
+	return ev;
+}
+
+int
+unit_enqueue(struct unit *u, const uint8_t *pkt, size_t len, int prio)
+{
+	struct upkt *p;
+
+	if (len == 0 || len > 65535 || len > u->qmax - u->qbytes ||
+	    (p = malloc(sizeof(*p) + len)) == NULL) {
+		u->st.drops++;
+		return -1;
+	}
+	p->len = len;
+	memcpy(p->data, pkt, len);
+	TAILQ_INSERT_TAIL(&u->q[prio == UNIT_PRIO_INTERACTIVE], p, entry);
+	u->qbytes += len;
+	return 0;
+}
+
+size_t
+unit_room(const struct unit *u)
+{
+	return u->qmax - u->qbytes;
+}
+
+/* Encode queued datagrams, interactive first, up to the fill mark. */
+static int
+unit_fill(struct unit *u)
+{
+	struct upkt *p;
+	size_t n;
+	int i;
+
+	for (;;) {
+		i = TAILQ_EMPTY(&u->q[1]) ? 0 : 1;
+		if ((p = TAILQ_FIRST(&u->q[i])) == NULL)
+			break;
+		if (u->wlen > 0 && u->wlen + SLIP_ENCMAX(p->len) > u->wfill)
+			break;
+		/*
+		 * Back to back frames share one END: the new frame's leading
+		 * END overwrites the previous frame's trailing one.
+		 */
+		if (u->wlen > 0)
+			u->wlen--;
+		n = slip_encode(u->wbuf + u->wlen, p->data, p->len);
+		u->wlen += n;
+		u->qbytes -= p->len;
+		u->st.frames_out++;
+		TAILQ_REMOVE(&u->q[i], p, entry);
+		free(p);
+	}
+	return u->wlen > 0;
+}
+
+int
+unit_flush(struct unit *u)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (u->woff == u->wlen) {
+			u->woff = u->wlen = 0;
+			if (!unit_fill(u))
+				return 0;
+		}
+		/* syscall: write */
+		n = write(u->fd, u->wbuf + u->woff, u->wlen - u->woff);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			u->st.errors++;
+			return -1;
+		}
+		u->st.writes++;
+		u->st.bytes_out += (size_t)n;
+		u->woff += (size_t)n;
+		if (u->woff < u->wlen)
+			return 0;	/* the fd is full; the rest waits */
+	}
+}
+
+int
+unit_want_write(const struct unit *u)
+{
+	return u->woff < u->wlen || !TAILQ_EMPTY(&u->q[0]) ||
+	    !TAILQ_EMPTY(&u->q[1]);
+}
+
+const struct unit_stats *
+unit_stats(const struct unit *u)
+{
+	return &u->st;
+}
