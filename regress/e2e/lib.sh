@@ -287,9 +287,10 @@ e2e_link_up()
 	case $E2E_SERVER in
 	slirpd)
 		[ -n "$SLIRPD_PID" ] || e2e_slirpd_start || return 1
-		set -- "$E2E_OBJ/slirp" -S "$WORK/slirpd.sock" "mtu $_mtu";;
-	fullbolt)
 		# HOME: keep the invoking user's ~/.slirprc out of it.
+		set -- env HOME="$WORK" "$E2E_OBJ/slirp" -S "$WORK/slirpd.sock" \
+		    "mtu $_mtu";;
+	fullbolt)
 		set -- env HOME="$WORK" "$E2E_FULLBOLT" "mtu $_mtu";;
 	esac
 	e2e_bg shim "$E2E_SHIM" $_b -m "$_mtu" -l "$_loss" -s "$_seed" \
