@@ -217,4 +217,4 @@ fuzz: $(F_PROGS)
 	    $$f.corpus || exit 1; done
 
 clean:
-	rm -rf obj obj-san obj-fuzz
+	rm -rf obj obj-san obj-fuzz obj-bench
