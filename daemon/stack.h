@@ -81,6 +81,8 @@ struct stack_stats {
 			tcp_refused, tcp_rexmt, tcp_fastrexmt, tcp_dup,
 			tcp_ooo, tcp_rst_in, tcp_rst_out, tcp_persist,
 			tcp_keepalive_drop, tcp_rcvwnd_drop, tcp_delack;
+	uint64_t	tcp_bad_opt, tcp_flow_limit, tcp_timeout, tcp_paws,
+			tcp_challenge, tcp_ack_bad, tcp_rexmt_sack;
 	uint64_t	sock_req, sock_fail;
 };
 

@@ -1,0 +1,430 @@
+/*
+ * The daemon socket for slirp(1): any local user may connect; who they
+ * are comes from SO_PEERCRED, never from what they send.  A client
+ * sends HELLO (with its tty), ARGs and GO; every message is checked
+ * for its exact size, and any error drops the client.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client_imsg.h"
+#include "engine_imsg.h"
+#include "log.h"
+#include "parent.h"
+
+/* Create the socket's directory (0755, root's) if it does not exist. */
+static int
+listener_mkdir(const char *path)
+{
+	char dir[PATH_MAX], *p;
+	struct stat st;
+
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
+		return -1;
+	if ((p = strrchr(dir, '/')) == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -1;
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		log_warn("%s: mkdir %s", __func__, dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+listener_open(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		log_warnx("%s: socket path too long: %s", __func__, path);
+		return -1;
+	}
+	if (listener_mkdir(path) == -1) {
+		log_warnx("%s: no directory for %s", __func__, path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_warn("%s: socket", __func__);
+		return -1;
+	}
+	/* A stale socket from a previous run; a live daemon would not care. */
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s: unlink %s", __func__, path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("%s: bind %s", __func__, path);
+		close(fd);
+		return -1;
+	}
+	/* Every user may hand us a tty; SO_PEERCRED says who they are. */
+	if (chmod(path, 0666) == -1 || listen(fd, 16) == -1) {
+		log_warn("%s: %s", __func__, path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	penv->listen_fd = fd;
+	strlcpy(penv->listen_path, path, sizeof(penv->listen_path));
+	return 0;
+}
+
+void
+listener_close(void)
+{
+	if (penv->listen_fd == -1)
+		return;
+	close(penv->listen_fd);
+	penv->listen_fd = -1;
+	if (unlink(penv->listen_path) == -1)
+		log_warn("%s: unlink %s", __func__, penv->listen_path);
+}
+
+/* Connections of uid that have not started a session yet. */
+static int
+client_pending(uid_t uid)
+{
+	struct client *cl;
+	int n = 0;
+
+	TAILQ_FOREACH(cl, &penv->clients, entry)
+		if (cl->uid == uid && cl->sess == NULL && !cl->dead)
+			n++;
+	return n;
+}
+
+void
+listener_accept(void)
+{
+	struct client *cl;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct passwd *pw;
+	int fd;
+
+	if ((fd = accept4(penv->listen_fd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("%s: accept", __func__);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    len != sizeof(cred)) {
+		log_warn("%s: SO_PEERCRED", __func__);
+		close(fd);
+		return;
+	}
+	if ((pw = getpwuid(cred.uid)) == NULL) {
+		log_warnx("%s: uid %u has no passwd entry, refused", __func__,
+		    (unsigned)cred.uid);
+		close(fd);
+		return;
+	}
+	if (client_pending(cred.uid) >= CLIENT_MAXPENDING) {
+		log_warnx("%s: uid %u has too many connections starting",
+		    __func__, (unsigned)cred.uid);
+		close(fd);
+		return;
+	}
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		log_warn("%s", __func__);
+		close(fd);
+		return;
+	}
+	cl->fd = fd;
+	cl->uid = cred.uid;
+	cl->gid = pw->pw_gid;
+	cl->pid = cred.pid;
+	cl->ttyfd = -1;
+	cl->deadline = parent_now() + CLIENT_TIMEOUT * 1000;
+	strlcpy(cl->user, pw->pw_name, sizeof(cl->user));
+	imsg_init(&cl->ibuf, fd);
+	slirpcmd_defaults(&cl->opts);
+	TAILQ_INSERT_TAIL(&penv->clients, cl, entry);
+	penv->nclients++;
+	log_debug("%s: client pid %d user %s", __func__, (int)cl->pid,
+	    cl->user);
+}
+
+void
+client_free(struct client *cl)
+{
+	if (cl->sess != NULL)
+		session_client_gone(cl->sess);
+	TAILQ_REMOVE(&penv->clients, cl, entry);
+	penv->nclients--;
+	imsg_clear(&cl->ibuf);
+	close(cl->fd);
+	if (cl->ttyfd != -1)
+		close(cl->ttyfd);
+	free(cl);
+}
+
+void
+client_send_text(struct client *cl, uint32_t type, const char *text)
+{
+	size_t len = strlen(text) + 1;
+
+	if (len > IMSG_MAXPAYLOAD)
+		len = IMSG_MAXPAYLOAD;
+	if (cl->dead)
+		return;
+	/* Truncated text still needs its NUL. */
+	if (len == IMSG_MAXPAYLOAD) {
+		char *t = strndup(text, len - 1);
+
+		if (t != NULL)
+			imsg_compose(&cl->ibuf, type, 0, 0, -1, t, len);
+		free(t);
+	} else
+		imsg_compose(&cl->ibuf, type, 0, 0, -1, text, len);
+	client_write(cl);
+}
+
+void
+client_write(struct client *cl)
+{
+	if (imsg_write(&cl->ibuf) != 1) {
+		/* Nothing more can reach it. */
+		imsg_clear(&cl->ibuf);
+		cl->dead = 1;
+	}
+}
+
+/* An error the user should see, then the client goes. */
+static void
+client_error(struct client *cl, const char *msg)
+{
+	log_info("%s: client pid %d user %s: %s", __func__, (int)cl->pid,
+	    cl->user, msg);
+	client_send_text(cl, IMSG_CLIENT_ERROR, msg);
+	cl->dead = 1;
+}
+
+/*
+ * The engine gets an open file description of its own, opened here
+ * non-blocking: O_NONBLOCK set on the user's description would leak
+ * into the user's shell after the session.  It must be the device the
+ * user passed (same st_rdev), so a path that resolves differently in
+ * our mount namespace gains nothing.
+ */
+static int
+client_open_line(struct client *cl, int ufd)
+{
+	struct stat ust, st;
+	char path[PATH_MAX];
+	int fd;
+
+	if (fstat(ufd, &ust) == -1 || !S_ISCHR(ust.st_mode) || !isatty(ufd) ||
+	    ttyname_r(ufd, path, sizeof(path)) != 0)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		log_warn("%s: %s", __func__, path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != ust.st_rdev) {
+		log_warnx("%s: %s is not the tty client pid %d passed",
+		    __func__, path, (int)cl->pid);
+		close(fd);
+		return -1;
+	}
+	strlcpy(cl->tty, strncmp(path, "/dev/", 5) == 0 ? path + 5 : path,
+	    sizeof(cl->tty));
+	return fd;
+}
+
+static int
+client_hello(struct client *cl, struct imsg *imsg)
+{
+	struct client_hello h;
+
+	if (cl->hello || imsg_get_len(imsg) != sizeof(h) || imsg->fd == -1)
+		return -1;
+	memcpy(&h, imsg->data, sizeof(h));
+	cl->hello = 1;
+	if (h.version != CLIENT_PROTO_VERSION) {
+		client_error(cl, "slirp and slirpd versions differ");
+		return 0;
+	}
+	if ((cl->ttyfd = client_open_line(cl, imsg->fd)) == -1) {
+		client_error(cl, "slirp must be run on a terminal");
+		return 0;
+	}
+	if (h.unit != -1) {
+		client_error(cl, "reattaching to a session (-l) is not "
+		    "supported yet");
+		return 0;
+	}
+	if (h.flags & CLIENT_F_PPP)
+		cl->opts.ppp = 1;
+	return 0;
+}
+
+#ifdef SLIRPD_TESTING
+/* Test-build hooks, sent as "%test ..." ARGs; see regress/proc. */
+static int
+client_test_arg(struct client *cl, const char *arg)
+{
+	const char *e;
+	int n;
+
+	if (strncmp(arg, "%test ", 6) != 0)
+		return 0;
+	arg += 6;
+	if (strcmp(arg, "syscall open") == 0)
+		cl->test_syscall = TEST_SYSCALL_OPEN;
+	else if (strcmp(arg, "syscall socket") == 0)
+		cl->test_syscall = TEST_SYSCALL_SOCKET;
+	else if (strcmp(arg, "syscall execve") == 0)
+		cl->test_syscall = TEST_SYSCALL_EXECVE;
+	else if (strcmp(arg, "malformed") == 0)
+		cl->test_malformed = 1;
+	else if (strncmp(arg, "sock ", 5) == 0) {
+		char a[32];
+		unsigned int port;
+
+		if (sscanf(arg + 5, "%31s %u", a, &port) != 2 ||
+		    port > 65535 || inet_pton(AF_INET, a, &cl->test_addr) != 1)
+			return -1;
+		cl->test_port = htons(port);
+		cl->test_sock = 1;
+	} else if (strncmp(arg, "exec ", 5) == 0) {
+		n = strtonum(arg + 5, 0, 1000, &e);
+		if (e != NULL)
+			return -1;
+		cl->test_exec = n + 1;
+	} else
+		return -1;
+	return 1;
+}
+#endif
+
+static int
+client_arg(struct client *cl, struct imsg *imsg)
+{
+	char err[256];
+	const char *arg = imsg->data;
+	size_t len = imsg_get_len(imsg);
+
+	if (!cl->hello || cl->sess != NULL || len == 0 || len > CLIENT_MAXARG ||
+	    arg[len - 1] != '\0' || strlen(arg) != len - 1 ||
+	    ++cl->nargs > CLIENT_MAXARGS)
+		return -1;
+#ifdef SLIRPD_TESTING
+	switch (client_test_arg(cl, arg)) {
+	case 1:
+		return 0;
+	case -1:
+		return -1;
+	}
+#endif
+	if (slirpcmd_apply(&cl->opts, arg, err, sizeof(err)) == -1)
+		client_error(cl, err);
+	return 0;
+}
+
+static int
+client_go(struct client *cl, struct imsg *imsg)
+{
+	if (!cl->hello || imsg_get_len(imsg) != 0 || cl->sess != NULL ||
+	    cl->ttyfd == -1)
+		return -1;
+	if (session_count(cl->uid) >= SESSION_MAXPERUSER) {
+		client_error(cl, "too many sessions");
+		return 0;
+	}
+	if (session_start(cl) == NULL)
+		client_error(cl, "slirpd could not start a session");
+	return 0;
+}
+
+/*
+ * Drop clients that did not say GO in time; returns the ms until the
+ * next deadline, -1 for none.
+ */
+int
+client_timeouts(void)
+{
+	struct client *cl;
+	uint64_t now = parent_now();
+	int64_t left, next = -1;
+
+	TAILQ_FOREACH(cl, &penv->clients, entry) {
+		if (cl->sess != NULL || cl->dead)
+			continue;
+		if (cl->deadline <= now) {
+			client_error(cl, "timed out");
+			continue;
+		}
+		left = cl->deadline - now;
+		if (next == -1 || left < next)
+			next = left;
+	}
+	return (int)next;
+}
+
+void
+client_dispatch(struct client *cl)
+{
+	struct imsg imsg;
+	ssize_t n;
+	int rv;
+
+	if ((n = imsg_read(&cl->ibuf)) == -1 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		/* The user's slirp is gone; so is its session. */
+		log_debug("%s: client pid %d closed", __func__, (int)cl->pid);
+		cl->dead = 1;
+		imsg_clear(&cl->ibuf);
+		return;
+	}
+	while (!cl->dead) {
+		if ((n = imsg_get(&cl->ibuf, &imsg)) == -1) {
+			client_error(cl, "protocol error");
+			return;
+		}
+		if (n == 0)
+			break;
+		switch (imsg.hdr.type) {
+		case IMSG_CLIENT_HELLO:
+			rv = client_hello(cl, &imsg);
+			break;
+		case IMSG_CLIENT_ARG:
+			rv = client_arg(cl, &imsg);
+			break;
+		case IMSG_CLIENT_GO:
+			rv = client_go(cl, &imsg);
+			break;
+		default:
+			rv = -1;
+		}
+		if (imsg.fd != -1)
+			close(imsg.fd);
+		imsg.fd = -1;
+		imsg_free(&imsg);
+		if (rv == -1)
+			client_error(cl, "protocol error");
+	}
+}

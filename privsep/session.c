@@ -1,0 +1,487 @@
+/*
+ * A session: one client's guest network, its engine and (when it has
+ * exec targets) its exec helper.  Messages from children are untrusted:
+ * each type has one exact payload size, and anything else kills the
+ * child that sent it.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client_imsg.h"
+#include "engine_imsg.h"
+#include "exec_imsg.h"
+#include "log.h"
+#include "parent.h"
+
+#ifdef SLIRPD_TESTING
+/* The test build's one exec target: echoes what it is sent. */
+#define TEST_EXEC_TARGET	1
+#define TEST_EXEC_CMD		"/bin/cat"
+#endif
+
+/* The chroot for engines: created empty and root's if missing. */
+static int
+session_chroot(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		log_warn("%s: mkdir %s", __func__, dir);
+		return -1;
+	}
+	if (stat(dir, &st) == -1) {
+		log_warn("%s: %s", __func__, dir);
+		return -1;
+	}
+	/* An engine must not be able to plant anything in its root. */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_warnx("%s: %s must be a directory owned by root and "
+		    "writable only by it", __func__, dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+session_engine_config(struct session *s, struct engine_config *ec)
+{
+	struct slirpd_conf *conf = penv->conf;
+	struct policy *pol;
+	struct passwd *pw;
+	int i;
+
+	if ((pw = getpwnam(conf->engine_user)) == NULL) {
+		log_warnx("%s: engine user %s does not exist", __func__,
+		    conf->engine_user);
+		return -1;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		log_warnx("%s: engine user %s must not be root", __func__,
+		    conf->engine_user);
+		return -1;
+	}
+	if (session_chroot(conf->chroot_dir) == -1)
+		return -1;
+	memset(ec, 0, sizeof(*ec));
+	ec->sessid = s->id;
+	ec->uid = pw->pw_uid;
+	ec->gid = pw->pw_gid;
+	strlcpy(ec->user, s->user, sizeof(ec->user));
+	strlcpy(ec->tty, s->tty, sizeof(ec->tty));
+	strlcpy(ec->chroot, conf->chroot_dir, sizeof(ec->chroot));
+	ec->mtu = s->opts.mtu;
+	ec->mru = s->opts.mru;
+	ec->baud = s->opts.baud;
+	ec->keepalive = s->opts.keepalive;
+	ec->ppp = s->opts.ppp;
+	ec->special_addr = s->opts.special_addr;
+	ec->guest_addr = s->opts.guest_addr;
+	ec->dns_addr = s->opts.dns_addr;
+	pol = policy_for_user(conf, s->user);
+	ec->host_alias = pol != NULL && pol->host_alias == HOST_ALIAS_LOOPBACK;
+	for (i = 0; i < conf->nresolvers && i < 4; i++) {
+		ec->res_addr[i] = conf->resolvers[i].addr;
+		ec->res_port[i] = conf->resolvers[i].port;
+	}
+	ec->nresolvers = i;
+	return 0;
+}
+
+/* The exec helper: only for a real user, never for root. */
+static void
+session_start_exec(struct session *s)
+{
+	struct exec_init ei;
+	struct passwd *pw;
+#ifdef SLIRPD_TESTING
+	struct exec_target et;
+#endif
+
+	if (s->uid == 0) {
+		log_info("%s: session %u: no exec helper for root", __func__,
+		    s->id);
+		return;
+	}
+#ifndef SLIRPD_TESTING
+	/* No exec targets can be registered yet ("add exec" comes later). */
+	return;
+#endif
+	if ((pw = getpwuid(s->uid)) == NULL)
+		return;
+	memset(&ei, 0, sizeof(ei));
+	ei.uid = s->uid;
+	ei.gid = pw->pw_gid;
+	strlcpy(ei.user, pw->pw_name, sizeof(ei.user));
+	strlcpy(ei.home, pw->pw_dir, sizeof(ei.home));
+	strlcpy(ei.shell, pw->pw_shell, sizeof(ei.shell));
+	if ((s->exec = proc_spawn(PROC_EXEC, s)) == NULL)
+		return;
+	imsg_compose(&s->exec->ibuf, IMSG_EXEC_INIT, s->id, 0, -1, &ei,
+	    sizeof(ei));
+#ifdef SLIRPD_TESTING
+	memset(&et, 0, sizeof(et));
+	et.id = TEST_EXEC_TARGET;
+	strlcpy(et.cmd, TEST_EXEC_CMD, sizeof(et.cmd));
+	imsg_compose(&s->exec->ibuf, IMSG_EXEC_TARGET, s->id, 0, -1, &et,
+	    sizeof(et));
+#endif
+	log_info("session %u: exec helper pid %d user %s", s->id,
+	    (int)s->exec->pid, s->user);
+}
+
+int
+session_count(uid_t uid)
+{
+	struct session *s;
+	int n = 0;
+
+	TAILQ_FOREACH(s, &penv->sessions, entry)
+		if (s->uid == uid)
+			n++;
+	return n;
+}
+
+struct session *
+session_start(struct client *cl)
+{
+	struct engine_config ec;
+	struct engine_unit eu;
+	struct session *s;
+	char banner[4096];
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	s->id = penv->next_sessid++;
+	s->uid = cl->uid;
+	s->gid = cl->gid;
+	strlcpy(s->user, cl->user, sizeof(s->user));
+	s->opts = cl->opts;
+	s->reason = ENDED_FAILED;
+	strlcpy(s->tty, cl->tty, sizeof(s->tty));
+	if (session_engine_config(s, &ec) == -1 ||
+	    (s->engine = proc_spawn(PROC_ENGINE, s)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->client = cl;
+	cl->sess = s;
+	TAILQ_INSERT_TAIL(&penv->sessions, s, entry);
+#ifdef SLIRPD_TESTING
+	s->test_syscall = cl->test_syscall;
+	s->test_malformed = cl->test_malformed;
+	s->test_exec = cl->test_exec;
+	s->test_sock = cl->test_sock;
+	s->test_addr = cl->test_addr;
+	s->test_port = cl->test_port;
+#endif
+	memset(&eu, 0, sizeof(eu));
+	eu.mru = s->opts.mru;
+	eu.baud = s->opts.baud;
+	imsg_compose(&s->engine->ibuf, IMSG_ENG_CONFIG, s->id, 0, -1, &ec,
+	    sizeof(ec));
+	/* The tty goes to the engine; imsg closes our copy once sent. */
+	if (imsg_compose(&s->engine->ibuf, IMSG_ENG_UNIT, s->id, 0,
+	    cl->ttyfd, &eu, sizeof(eu)) == -1)
+		close(cl->ttyfd);	/* the engine will refuse START */
+	cl->ttyfd = -1;
+	imsg_compose(&s->engine->ibuf, IMSG_ENG_START, s->id, 0, -1, NULL, 0);
+	if (imsg_write(&s->engine->ibuf) == -1)
+		log_warn("%s: engine channel", __func__);
+	log_info("session %u: engine pid %d user %s tty %s", s->id,
+	    (int)s->engine->pid, s->user, s->tty);
+	session_start_exec(s);
+	slirpcmd_banner(&s->opts, banner, sizeof(banner));
+	client_send_text(cl, IMSG_CLIENT_BANNER, banner);
+	return s;
+}
+
+/* Ask the engine to end the session (the client went, or shutdown). */
+void
+session_stop(struct session *s)
+{
+	if (s->engine == NULL || s->engine->chan == -1)
+		return;
+	imsg_compose(&s->engine->ibuf, IMSG_ENG_EXIT, s->id, 0, -1, NULL, 0);
+	if (imsg_write(&s->engine->ibuf) == -1)
+		proc_kill(s->engine, "cannot tell it to exit");
+}
+
+void
+session_client_gone(struct session *s)
+{
+	s->client = NULL;
+	log_info("session %u: client gone, ending the session", s->id);
+	session_stop(s);
+}
+
+static void
+session_free(struct session *s)
+{
+	struct client_ended ce;
+
+	if (s->client != NULL) {
+		memset(&ce, 0, sizeof(ce));
+		ce.reason = s->reason;
+		imsg_compose(&s->client->ibuf, IMSG_CLIENT_ENDED, 0, 0, -1,
+		    &ce, sizeof(ce));
+		client_write(s->client);
+		s->client->sess = NULL;
+		s->client->dead = 1;
+	}
+	TAILQ_REMOVE(&penv->sessions, s, entry);
+	log_info("session %u: ended (%s)", s->id,
+	    s->reason == ENDED_NORMAL ? "normal" :
+	    s->reason == ENDED_HANGUP ? "hangup" : "failed");
+	free(s);
+}
+
+/* A child of s was reaped. */
+void
+session_child_gone(struct child *c, int status)
+{
+	struct session *s = c->sess;
+
+	c->sess = NULL;
+	if (c == s->exec) {
+		s->exec = NULL;
+	} else if (c == s->engine) {
+		s->engine = NULL;
+		if (!s->ended)
+			s->reason = WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0 ? ENDED_NORMAL :
+			    ENDED_FAILED;
+		/* No engine, no use for its exec helper. */
+		if (s->exec != NULL)
+			proc_stop(s->exec);
+	}
+	if (s->engine == NULL && s->exec == NULL)
+		session_free(s);
+}
+
+#ifdef SLIRPD_TESTING
+static void
+session_tests(struct session *s)
+{
+	struct child *e = s->engine;
+	struct test_syscall ts;
+	struct eng_exec_req er;
+
+	if (s->test_exec) {
+		er.id = 1;
+		er.target = s->test_exec - 1;
+		imsg_compose(&e->ibuf, IMSG_TEST_EXEC, s->id, 0, -1, &er,
+		    sizeof(er));
+	}
+	if (s->test_sock) {
+		struct sock_req sr;
+
+		memset(&sr, 0, sizeof(sr));
+		sr.id = TEST_SOCK_ID;
+		sr.proto = IPPROTO_TCP;
+		sr.addr = s->test_addr;
+		sr.port = s->test_port;
+		imsg_compose(&e->ibuf, IMSG_TEST_SOCK, s->id, 0, -1, &sr,
+		    sizeof(sr));
+	}
+	if (s->test_malformed)
+		imsg_compose(&e->ibuf, IMSG_TEST_MALFORMED, s->id, 0, -1,
+		    NULL, 0);
+	if (s->test_syscall) {
+		ts.which = s->test_syscall;
+		imsg_compose(&e->ibuf, IMSG_TEST_SYSCALL, s->id, 0, -1, &ts,
+		    sizeof(ts));
+	}
+	imsg_write(&e->ibuf);
+}
+
+static int
+session_test_result(struct session *s, struct imsg *imsg)
+{
+	const char *t = imsg->data;
+	size_t len = imsg_get_len(imsg);
+
+	if (len == 0 || len > 512 || t[len - 1] != '\0' ||
+	    strlen(t) != len - 1)
+		return -1;
+	log_info("session %u: test: %s", s->id, t);
+	return 0;
+}
+#endif
+
+/* Engine -> parent: ask the exec helper for a target's fd. */
+static int
+session_exec_req(struct session *s, struct imsg *imsg)
+{
+	struct eng_exec_req er;
+	struct eng_exec_reply rep;
+	struct exec_req xr;
+
+	if (imsg_get_len(imsg) != sizeof(er))
+		return -1;
+	memcpy(&er, imsg->data, sizeof(er));
+	if (s->exec == NULL || s->exec->chan == -1 ||
+	    imsg_queued(&s->exec->ibuf) >= CHILD_MAXQUEUED ||
+	    imsg_queued(&s->engine->ibuf) >= CHILD_MAXQUEUED) {
+		rep.id = er.id;
+		rep.error = s->exec == NULL || s->exec->chan == -1 ?
+		    ENOENT : EAGAIN;
+		imsg_compose(&s->engine->ibuf, IMSG_ENG_EXEC_REPLY, s->id, 0,
+		    -1, &rep, sizeof(rep));
+		return 0;
+	}
+	xr.id = er.id;
+	xr.target = er.target;
+	imsg_compose(&s->exec->ibuf, IMSG_EXEC_REQ, s->id, 0, -1, &xr,
+	    sizeof(xr));
+	imsg_write(&s->exec->ibuf);
+	return 0;
+}
+
+static int
+session_engine_msg(struct session *s, struct child *c, struct imsg *imsg)
+{
+	struct engine_ended ee;
+
+	switch (imsg->hdr.type) {
+	case IMSG_ENG_READY:
+		if (imsg_get_len(imsg) != 0 || c->ready)
+			return -1;
+		c->ready = 1;
+		log_info("session %u: engine pid %d sandboxed", s->id,
+		    (int)c->pid);
+#ifdef SLIRPD_TESTING
+		session_tests(s);
+#endif
+		return 0;
+	case IMSG_SOCK_REQ:
+		if (!c->ready)
+			return -1;
+		return broker_request(s, c, imsg->data, imsg_get_len(imsg));
+	case IMSG_ENG_EXEC_REQ:
+		return c->ready ? session_exec_req(s, imsg) : -1;
+	case IMSG_ENG_ENDED:
+		if (imsg_get_len(imsg) != sizeof(ee))
+			return -1;
+		memcpy(&ee, imsg->data, sizeof(ee));
+		if (ee.reason > ENDED_FAILED)
+			return -1;
+		s->reason = ee.reason;
+		s->ended = 1;
+		return 0;
+#ifdef SLIRPD_TESTING
+	case IMSG_TEST_RESULT:
+		return session_test_result(s, imsg);
+#endif
+	}
+	return -1;
+}
+
+static int
+session_exec_msg(struct session *s, struct child *c, struct imsg *imsg)
+{
+	struct exec_reply xr;
+	struct eng_exec_reply rep;
+	int fd;
+
+	switch (imsg->hdr.type) {
+	case IMSG_EXEC_READY:
+		if (imsg_get_len(imsg) != 0 || c->ready)
+			return -1;
+		c->ready = 1;
+		return 0;
+	case IMSG_EXEC_REPLY:
+		if (imsg_get_len(imsg) != sizeof(xr) || !c->ready)
+			return -1;
+		memcpy(&xr, imsg->data, sizeof(xr));
+		/* An fd with an error, or neither: the helper is confused. */
+		if ((xr.error == 0) != (imsg->fd != -1))
+			return -1;
+		fd = imsg->fd;
+		imsg->fd = -1;
+		if (s->engine == NULL || s->engine->chan == -1) {
+			if (fd != -1)
+				close(fd);
+			return 0;
+		}
+		rep.id = xr.id;
+		rep.error = xr.error;
+		imsg_compose(&s->engine->ibuf, IMSG_ENG_EXEC_REPLY, s->id, 0,
+		    fd, &rep, sizeof(rep));
+		imsg_write(&s->engine->ibuf);
+		return 0;
+	}
+	return -1;
+}
+
+static const char *
+imsg_name(int role, uint32_t type)
+{
+	static char buf[32];
+
+	switch (type) {
+	case IMSG_ENG_READY:	return "ENG_READY";
+	case IMSG_SOCK_REQ:	return "SOCK_REQ";
+	case IMSG_ENG_EXEC_REQ:	return "ENG_EXEC_REQ";
+	case IMSG_ENG_ENDED:	return "ENG_ENDED";
+	case IMSG_TEST_RESULT:	return "TEST_RESULT";
+	case IMSG_EXEC_READY:	return "EXEC_READY";
+	case IMSG_EXEC_REPLY:	return "EXEC_REPLY";
+	}
+	snprintf(buf, sizeof(buf), "type %u", type);
+	return buf;
+}
+
+void
+session_dispatch(struct child *c)
+{
+	struct session *s = c->sess;
+	struct imsg imsg;
+	char why[128];
+	ssize_t n;
+	int rv;
+
+	if ((n = imsg_read(&c->ibuf)) == -1 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		/* It is exiting; SIGCHLD tells us how. */
+		proc_close_channel(c);
+		return;
+	}
+	while (c->chan != -1) {
+		if ((n = imsg_get(&c->ibuf, &imsg)) == -1) {
+			proc_kill(c, "malformed message header");
+			return;
+		}
+		if (n == 0)
+			break;
+		if (s == NULL)
+			rv = 0;		/* detached: ignore it */
+		else if (c->role == PROC_ENGINE)
+			rv = session_engine_msg(s, c, &imsg);
+		else
+			rv = session_exec_msg(s, c, &imsg);
+		if (rv == -1)
+			snprintf(why, sizeof(why), "bad message %s, "
+			    "length %zu", imsg_name(c->role, imsg.hdr.type),
+			    imsg_get_len(&imsg));
+		if (imsg.fd != -1)
+			close(imsg.fd);
+		imsg_free(&imsg);
+		if (rv == -1) {
+			proc_kill(c, why);
+			return;
+		}
+	}
+}
