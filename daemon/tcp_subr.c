@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "tcp_var.h"
+#include "udp_var.h"
 
 int
 tcp_init(struct stack *s)
@@ -596,6 +597,14 @@ tcp_addr_ok(in_addr_t a)
 	    (h >> 24) != 0;
 }
 
+/* TCP to 10.0.2.3:53 (a guest retrying a truncated answer). */
+static int
+tcp_dns_relay(const struct stack *s, in_addr_t dst, in_port_t dport)
+{
+	return stack_is_special(s, dst) &&
+	    (ntohl(dst) & 0xff) == SPECIAL_DNS && ntohs(dport) == 53;
+}
+
 /*
  * A segment for no connection: a SYN opens one (RFC 793 LISTEN
  * behaviour), anything else but a RST is answered with a RST.
@@ -606,6 +615,7 @@ tcp_no_conn(struct stack *s, const struct tcp_seg *sg)
 	const struct ip_pkt *pk = sg->pk;
 	struct tcpcb *tp;
 	in_addr_t host;
+	in_port_t port;
 	tcp_seq ack;
 
 	if (sg->flags & TH_RST)
@@ -629,7 +639,16 @@ tcp_no_conn(struct stack *s, const struct tcp_seg *sg)
 		return;
 	}
 	ack = sg->seq + 1;
-	if (stack_host_addr(s, pk->dst, &host) == -1) {
+	port = sg->dport;
+	if (tcp_dns_relay(s, pk->dst, sg->dport)) {
+		/* The relay's TCP side: bytes go to an upstream unchanged. */
+		if (dns_upstream_pick(s, &host, &port) == -1) {
+			s->st.tcp_refused++;
+			tcp_respond(s, pk->dst, pk->src, sg->dport, sg->sport,
+			    0, ack, TH_RST | TH_ACK);
+			return;
+		}
+	} else if (stack_host_addr(s, pk->dst, &host) == -1) {
 		s->st.tcp_refused++;
 		tcp_respond(s, pk->dst, pk->src, sg->dport, sg->sport, 0, ack,
 		    TH_RST | TH_ACK);
@@ -643,7 +662,7 @@ tcp_no_conn(struct stack *s, const struct tcp_seg *sg)
 	}
 	if ((tp = tcp_newcb(s, sg)) == NULL)
 		return;
-	tp->reqid = sreq_new(s, IPPROTO_TCP, host, sg->dport, tcp_sreq_cb, tp);
+	tp->reqid = sreq_new(s, IPPROTO_TCP, host, port, tcp_sreq_cb, tp);
 	if (tp->reqid == 0)
 		tcp_refuse(tp, ECONNREFUSED);
 }
