@@ -3,8 +3,9 @@
  * a time per connection; "show" asks every engine concerned for its
  * counters (IMSG_ENG_STATS_REQ) and answers once all have replied, their
  * sessions have ended, or CONTROL_TIMEOUT has passed, so a stuck engine
- * delays slirpctl but never the parent.  Anything malformed drops the
- * connection that sent it.
+ * delays slirpctl but never the parent.  "kill" asks the engine to exit
+ * and sends SIGKILL if it is still there CONTROL_KILLWAIT later.
+ * Anything malformed drops the connection that sent it.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -49,6 +50,14 @@ struct ctl_conn {
 };
 TAILQ_HEAD(ctl_conns, ctl_conn);
 
+/* A session slirpctl killed: SIGKILL for its engine if it lingers. */
+struct ctl_kill {
+	TAILQ_ENTRY(ctl_kill) entry;
+	uint32_t	 id;
+	uint64_t	 deadline;	/* ms */
+};
+TAILQ_HEAD(ctl_kills, ctl_kill);
+
 static struct {
 	int		 fd;
 	char		 path[PATH_MAX];
@@ -56,9 +65,11 @@ static struct {
 	ino_t		 ino;
 	struct ctl_conns conns;
 	unsigned int	 nconns;
+	struct ctl_kills kills;		/* one per live session at most */
 	/* What control_fill() put in each slot; NULL is the listener. */
 	struct ctl_conn	*slot[CONTROL_NPFD];
-} ctl = { .fd = -1, .conns = TAILQ_HEAD_INITIALIZER(ctl.conns) };
+} ctl = { .fd = -1, .conns = TAILQ_HEAD_INITIALIZER(ctl.conns),
+    .kills = TAILQ_HEAD_INITIALIZER(ctl.kills) };
 
 static void	 ctl_finish(struct ctl_conn *);
 
@@ -194,6 +205,40 @@ control_init(const char *path)
 	return 0;
 }
 
+static void
+ctl_kill_forget(uint32_t id)
+{
+	struct ctl_kill *k;
+
+	TAILQ_FOREACH(k, &ctl.kills, entry)
+		if (k->id == id) {
+			TAILQ_REMOVE(&ctl.kills, k, entry);
+			free(k);
+			return;
+		}
+}
+
+/* Engines told to exit that did not: a stuck engine is killed. */
+static void
+ctl_kill_expire(uint64_t now)
+{
+	struct ctl_kill *k, *nk;
+	struct session *s;
+
+	for (k = TAILQ_FIRST(&ctl.kills); k != NULL; k = nk) {
+		nk = TAILQ_NEXT(k, entry);
+		if (now < k->deadline)
+			continue;
+		TAILQ_FOREACH(s, &penv->sessions, entry)
+			if (s->id == k->id)
+				break;
+		if (s != NULL && s->engine != NULL)
+			proc_kill(s->engine, "did not exit after slirpctl kill");
+		TAILQ_REMOVE(&ctl.kills, k, entry);
+		free(k);
+	}
+}
+
 void
 control_close(void)
 {
@@ -201,6 +246,8 @@ control_close(void)
 
 	while (!TAILQ_EMPTY(&ctl.conns))
 		ctl_free(TAILQ_FIRST(&ctl.conns));
+	while (!TAILQ_EMPTY(&ctl.kills))
+		ctl_kill_forget(TAILQ_FIRST(&ctl.kills)->id);
 	if (ctl.fd == -1)
 		return;
 	close(ctl.fd);
@@ -406,6 +453,7 @@ ctl_finish(struct ctl_conn *c)
 static void
 ctl_kill(struct ctl_conn *c, uint32_t id)
 {
+	struct ctl_kill *k;
 	struct session *s;
 
 	if ((s = ctl_session(id)) == NULL) {
@@ -419,6 +467,12 @@ ctl_kill(struct ctl_conn *c, uint32_t id)
 	}
 	log_info("control: session %u: killed by slirpctl", id);
 	session_stop(s);
+	ctl_kill_forget(id);
+	if ((k = calloc(1, sizeof(*k))) != NULL) {
+		k->id = id;
+		k->deadline = parent_now() + CONTROL_KILLWAIT;
+		TAILQ_INSERT_TAIL(&ctl.kills, k, entry);
+	}
 	ctl_text(c, IMSG_CTL_OK, "session %u: ending", id);
 }
 
@@ -511,6 +565,7 @@ int
 control_timeout(int timeout)
 {
 	struct ctl_conn *c;
+	struct ctl_kill *k;
 	uint64_t now = parent_now();
 	int64_t left;
 
@@ -518,6 +573,11 @@ control_timeout(int timeout)
 		if (c->op == OP_NONE)
 			continue;
 		left = c->deadline > now ? (int64_t)(c->deadline - now) : 0;
+		if (timeout < 0 || left < timeout)
+			timeout = (int)left;
+	}
+	TAILQ_FOREACH(k, &ctl.kills, entry) {
+		left = k->deadline > now ? (int64_t)(k->deadline - now) : 0;
 		if (timeout < 0 || left < timeout)
 			timeout = (int)left;
 	}
@@ -531,6 +591,7 @@ control_fill(struct pollfd *pfd, size_t max)
 	uint64_t now = parent_now();
 	size_t n = 0;
 
+	ctl_kill_expire(now);
 	for (c = TAILQ_FIRST(&ctl.conns); c != NULL; c = nc) {
 		nc = TAILQ_NEXT(c, entry);
 		if (c->op != OP_NONE && now >= c->deadline)
@@ -620,6 +681,7 @@ control_session_gone(struct session *s)
 	struct ctl_conn *c;
 	size_t i;
 
+	ctl_kill_forget(s->id);
 	TAILQ_FOREACH(c, &ctl.conns, entry) {
 		if (c->op == OP_NONE)
 			continue;

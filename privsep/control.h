@@ -14,6 +14,7 @@
 #define CONTROL_MAXCONN		8
 #define CONTROL_NPFD		(1 + CONTROL_MAXCONN)
 #define CONTROL_TIMEOUT		3000	/* ms an engine has to answer */
+#define CONTROL_KILLWAIT	5000	/* ms to exit after "kill", or SIGKILL */
 
 struct session;
 

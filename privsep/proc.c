@@ -149,9 +149,10 @@ proc_kill(struct child *c, const char *why)
 	log_warnx("%s: killing %s pid %d: %s", __func__, proc_role(c->role),
 	    (int)c->pid, why);
 	c->killed = 1;
-	proc_close_channel(c);
+	/* Kill before closing: on EOF it would exit by itself, unlogged. */
 	if (kill(c->pid, SIGKILL) == -1 && errno != ESRCH)
 		log_warn("%s: kill %d", __func__, (int)c->pid);
+	proc_close_channel(c);
 }
 
 /* The session is over: EOF on its channel, and SIGTERM to be sure. */

@@ -422,6 +422,44 @@ malformed_cleanup()
 	common_cleanup
 }
 
+atf_test_case stuck cleanup
+stuck_head()
+{
+	atf_set descr "a stopped engine delays show by 3 s, never the" \
+	    "parent; kill SIGKILLs it when it does not exit"
+	atf_set require.user root
+}
+stuck_body()
+{
+	start_slirpd
+	client c1
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	client c2
+	wait_log "session 2: engine pid [0-9]* sandboxed"
+	e=$(engine_pid 1)
+	echo "$e" > engine.pid
+	kill -STOP "$e"
+	ctl show sessions > out || atf_fail "show sessions failed"
+	cat out
+	grep -q "^1 .* $e *- *-\$" out || atf_fail "no '-' bytes for 1"
+	grep -q '^2 .* 0 *0$' out || atf_fail "session 2 not answered"
+	atf_check -s exit:1 -e match:"session 1: its engine did not answer" \
+	    "$OBJ/slirpctl" -s "$CTL" show stats 1
+	atf_check -o match:"^ip_in 0" "$OBJ/slirpctl" -s "$CTL" show stats 2
+	atf_check -o inline:"session 1: ending\n" "$OBJ/slirpctl" -s "$CTL" \
+	    kill 1
+	wait_log "killing engine pid $e: did not exit after slirpctl kill"
+	wait_log "engine pid $e terminated by signal SIGKILL"
+	wait_for grep -q '^ended 2' c1.out || atf_fail "client 1 not ended"
+	grep -q ended c2.out && atf_fail "client 2 ended"
+	parent_alive
+}
+stuck_cleanup()
+{
+	[ -f engine.pid ] && kill -CONT "$(cat engine.pid)" 2>/dev/null
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case socket
@@ -432,4 +470,5 @@ atf_init_test_cases()
 	atf_add_test_case reload
 	atf_add_test_case notroot
 	atf_add_test_case malformed
+	atf_add_test_case stuck
 }
