@@ -63,10 +63,15 @@ static const struct counter stack_counters[] = {
 	SC(sock_req), SC(sock_fail),
 };
 #undef SC
-/* A counter added to the stack without a name here breaks the build. */
+/*
+ * Every field is a uint64_t.  A counter added to the stack and not named
+ * here yet is printed as "unnamed.N" (its index), never left out, and
+ * regress/ctl fails on it: add its name above.
+ */
 _Static_assert(sizeof(stack_counters) / sizeof(stack_counters[0]) *
-    sizeof(uint64_t) == sizeof(struct stack_stats),
-    "every struct stack_stats counter needs a name in slirpctl.c");
+    sizeof(uint64_t) <= sizeof(struct stack_stats) &&
+    sizeof(struct stack_stats) % sizeof(uint64_t) == 0,
+    "struct stack_stats must hold only uint64_t counters");
 
 #define UC(f)	{ #f, offsetof(struct unit_stats, f) }
 static const struct counter unit_counters[] = {
@@ -76,8 +81,9 @@ static const struct counter unit_counters[] = {
 };
 #undef UC
 _Static_assert(sizeof(unit_counters) / sizeof(unit_counters[0]) *
-    sizeof(uint64_t) == sizeof(struct unit_stats),
-    "every struct unit_stats counter needs a name in slirpctl.c");
+    sizeof(uint64_t) <= sizeof(struct unit_stats) &&
+    sizeof(struct unit_stats) % sizeof(uint64_t) == 0,
+    "struct unit_stats must hold only uint64_t counters");
 
 static const char *sockpath = SLIRPD_CTLSOCKET;
 
@@ -270,21 +276,33 @@ counter(const void *base, size_t off)
 
 /* Every counter, zeros included: scripts may rely on each line. */
 static void
-print_stats(const struct engine_stats *es)
+print_counters(const char *prefix, const void *base, size_t size,
+    const struct counter *names, size_t nnames)
 {
 	size_t i;
+
+	for (i = 0; i < nnames; i++)
+		printf("%s%s %" PRIu64 "\n", prefix, names[i].name,
+		    counter(base, names[i].off));
+	for (i = nnames; i < size / sizeof(uint64_t); i++)
+		printf("%sunnamed.%zu %" PRIu64 "\n", prefix, i,
+		    counter(base, i * sizeof(uint64_t)));
+}
+
+static void
+print_stats(const struct engine_stats *es)
+{
+	char prefix[32];
 	uint32_t u;
 
-	for (i = 0; i < sizeof(stack_counters) / sizeof(stack_counters[0]);
-	    i++)
-		printf("%s %" PRIu64 "\n", stack_counters[i].name,
-		    counter(&es->stack, stack_counters[i].off));
-	for (u = 0; u < es->nunits; u++)
-		for (i = 0; i < sizeof(unit_counters) /
-		    sizeof(unit_counters[0]); i++)
-			printf("unit%u.%s %" PRIu64 "\n", u,
-			    unit_counters[i].name,
-			    counter(&es->unit[u], unit_counters[i].off));
+	print_counters("", &es->stack, sizeof(es->stack), stack_counters,
+	    sizeof(stack_counters) / sizeof(stack_counters[0]));
+	for (u = 0; u < es->nunits; u++) {
+		snprintf(prefix, sizeof(prefix), "unit%u.", u);
+		print_counters(prefix, &es->unit[u], sizeof(es->unit[u]),
+		    unit_counters,
+		    sizeof(unit_counters) / sizeof(unit_counters[0]));
+	}
 }
 
 static void
