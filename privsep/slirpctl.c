@@ -59,17 +59,16 @@ static const struct counter stack_counters[] = {
 	SC(tcp_ooo), SC(tcp_rst_in), SC(tcp_rst_out), SC(tcp_persist),
 	SC(tcp_keepalive_drop), SC(tcp_rcvwnd_drop), SC(tcp_delack),
 	SC(tcp_bad_opt), SC(tcp_flow_limit), SC(tcp_timeout), SC(tcp_paws),
-	SC(tcp_challenge), SC(tcp_ack_bad), SC(tcp_rexmt_sack),
+	SC(tcp_challenge), SC(tcp_ack_bad), SC(tcp_rexmt_sack), SC(tcp_tlp),
 	SC(sock_req), SC(sock_fail),
 };
 #undef SC
 /*
- * Every field is a uint64_t.  A counter added to the stack and not named
- * here yet is printed as "unnamed.N" (its index), never left out, and
- * regress/ctl fails on it: add its name above.
+ * Every field is a uint64_t, and every one is named here: a counter added
+ * to the stack without a name breaks the build.
  */
 _Static_assert(sizeof(stack_counters) / sizeof(stack_counters[0]) *
-    sizeof(uint64_t) <= sizeof(struct stack_stats) &&
+    sizeof(uint64_t) == sizeof(struct stack_stats) &&
     sizeof(struct stack_stats) % sizeof(uint64_t) == 0,
     "struct stack_stats must hold only uint64_t counters");
 
@@ -81,7 +80,7 @@ static const struct counter unit_counters[] = {
 };
 #undef UC
 _Static_assert(sizeof(unit_counters) / sizeof(unit_counters[0]) *
-    sizeof(uint64_t) <= sizeof(struct unit_stats) &&
+    sizeof(uint64_t) == sizeof(struct unit_stats) &&
     sizeof(struct unit_stats) % sizeof(uint64_t) == 0,
     "struct unit_stats must hold only uint64_t counters");
 
