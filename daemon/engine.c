@@ -276,6 +276,15 @@ engine_dispatch_one(struct imsg *imsg)
 	case IMSG_ENG_EXEC_REPLY:
 		engine_test_exec(imsg);
 		break;
+	case IMSG_TEST_STALL:
+		/*
+		 * An engine that stops reading its channel (regress/proc
+		 * sigterm_stalled): the parent must not wait for it.
+		 */
+		log_info("%s: stalling", __func__);
+		/* syscall: poll (no fds: a ten minute sleep) */
+		(void)poll(NULL, 0, 600 * 1000);
+		break;
 #else
 	case IMSG_ENG_EXEC_REPLY:
 		/* Nothing asks for exec targets yet ("add exec" is later). */

@@ -35,6 +35,7 @@ enum engine_imsg_type {
 	IMSG_TEST_EXEC,		/* struct eng_exec_req: try an exec target */
 	IMSG_TEST_RESULT,	/* NUL-terminated text, logged by the parent */
 	IMSG_TEST_SOCK,		/* struct sock_req: ask the broker for it */
+	IMSG_TEST_STALL,	/* any payload: stop reading the channel */
 };
 
 struct engine_config {

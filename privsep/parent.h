@@ -66,6 +66,7 @@ struct client {
 	uint32_t	 test_syscall;
 	int		 test_malformed;
 	int		 test_exec;	/* target id + 1, 0 = none */
+	int		 test_stall;
 	int		 test_sock;
 	in_addr_t	 test_addr;
 	in_port_t	 test_port;
@@ -90,6 +91,7 @@ struct session {
 	uint32_t	 test_syscall;
 	int		 test_malformed;
 	int		 test_exec;
+	int		 test_stall;
 	int		 test_sock;
 	in_addr_t	 test_addr;
 	in_port_t	 test_port;

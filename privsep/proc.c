@@ -294,6 +294,22 @@ proc_reap(void)
 		proc_reaped(pid, status);
 }
 
+/*
+ * During the grace period: push what is still queued for the engines
+ * (their EXIT), never blocking; one that does not read is killed later.
+ */
+static void
+proc_write_all(void)
+{
+	struct child *c;
+
+	LIST_FOREACH(c, &penv->children, entry)
+		if (c->chan != -1 && !c->killed &&
+		    imsg_pending_write(&c->ibuf) &&
+		    imsg_write(&c->ibuf) != 1)
+			proc_close_channel(c);
+}
+
 /* SIGTERM: ask every child to go, then make sure. */
 void
 proc_terminate_all(void)
@@ -302,17 +318,21 @@ proc_terminate_all(void)
 	pid_t pid;
 	int i, status;
 
-	/* Engines end their sessions (clients hear ENDED_NORMAL). */
+	/*
+	 * Engines end their sessions (clients hear ENDED_NORMAL).  The
+	 * channels are non-blocking and nothing here waits for a write:
+	 * an engine that stopped reading must not hold up the shutdown.
+	 */
 	LIST_FOREACH(c, &penv->children, entry) {
 		if (c->role == PROC_ENGINE && c->sess != NULL &&
-		    c->chan != -1) {
+		    c->chan != -1)
 			session_stop(c->sess);
-			(void)imsg_flush(&c->ibuf);
-		} else
+		else
 			kill(c->pid, SIGTERM);
 	}
 	/* Five seconds of grace, then SIGKILL: we leave no child behind. */
 	for (i = 0; i < 50 && !LIST_EMPTY(&penv->children); i++) {
+		proc_write_all();
 		proc_reap();
 		if (!LIST_EMPTY(&penv->children))
 			usleep(100 * 1000);

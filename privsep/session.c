@@ -182,6 +182,7 @@ session_start(struct client *cl)
 	s->test_syscall = cl->test_syscall;
 	s->test_malformed = cl->test_malformed;
 	s->test_exec = cl->test_exec;
+	s->test_stall = cl->test_stall;
 	s->test_sock = cl->test_sock;
 	s->test_addr = cl->test_addr;
 	s->test_port = cl->test_port;
@@ -271,6 +272,22 @@ session_child_gone(struct child *c, int status)
 }
 
 #ifdef SLIRPD_TESTING
+/*
+ * The engine stops reading; then more than its socket buffer can hold
+ * follows, so the parent's queue for it stays full (a stuck engine).
+ */
+static void
+session_test_stall(struct session *s)
+{
+	static char fill[8192];
+	int i;
+
+	imsg_compose(&s->engine->ibuf, IMSG_TEST_STALL, s->id, 0, -1, NULL, 0);
+	for (i = 0; i < 48; i++)
+		imsg_compose(&s->engine->ibuf, IMSG_TEST_STALL, s->id, 0, -1,
+		    fill, sizeof(fill));
+}
+
 static void
 session_tests(struct session *s)
 {
@@ -298,6 +315,8 @@ session_tests(struct session *s)
 	if (s->test_malformed)
 		imsg_compose(&e->ibuf, IMSG_TEST_MALFORMED, s->id, 0, -1,
 		    NULL, 0);
+	if (s->test_stall)
+		session_test_stall(s);
 	if (s->test_syscall) {
 		ts.which = s->test_syscall;
 		imsg_compose(&e->ibuf, IMSG_TEST_SYSCALL, s->id, 0, -1, &ts,

@@ -435,6 +435,48 @@ sigterm_cleanup()
 	common_cleanup
 }
 
+atf_test_case sigterm_stalled cleanup
+sigterm_stalled_head()
+{
+	atf_set descr "SIGTERM with an engine that stopped reading its" \
+	    "full channel: SIGKILL after the grace, exit 0 within 10 s"
+	atf_set require.user root
+	atf_set timeout 60
+}
+sigterm_stalled_body()
+{
+	start_slirpd
+	client c1 "%test stall"
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	wait_log "engine_dispatch_one: stalling"
+	e=$(engine_pid 1)
+	# Let the parent fill the engine's socket buffer.
+	sleep 1
+	kill -TERM "$PARENT"
+	i=0
+	while kill -0 "$PARENT" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$PARENT" 2>/dev/null; then
+		cat slirpd.log >&2
+		atf_fail "the parent hangs after SIGTERM"
+	fi
+	wait "$PARENT"
+	rv=$?
+	rm -f slirpd.pid
+	atf_check_equal "$rv" 0
+	kill -0 "$e" 2>/dev/null && atf_fail "engine $e left behind"
+	[ -z "$(ps -o pid= --ppid "$PARENT")" ] || atf_fail "children left"
+	log_has "killing engine pid $e: did not exit on SIGTERM" ||
+	    atf_fail "the stalled engine was not killed"
+	log_has "parent_main: exiting" || atf_fail "no exit log"
+}
+sigterm_stalled_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case client_gone cleanup
 client_gone_head()
 {
@@ -636,6 +678,7 @@ atf_init_test_cases()
 	atf_add_test_case broker_host_alias
 	atf_add_test_case sighup
 	atf_add_test_case sigterm
+	atf_add_test_case sigterm_stalled
 	atf_add_test_case client_gone
 	atf_add_test_case five_zeros
 	atf_add_test_case bad_clients
