@@ -317,13 +317,15 @@ client_test_arg(struct client *cl, const char *arg)
 		cl->test_stall = 1;
 	else if (strncmp(arg, "sock ", 5) == 0) {
 		char a[32];
-		unsigned int port;
+		unsigned int port, count = 1;
 
-		if (sscanf(arg + 5, "%31s %u", a, &port) != 2 ||
-		    port > 65535 || inet_pton(AF_INET, a, &cl->test_addr) != 1)
+		/* "sock ADDR PORT [COUNT]": COUNT identical requests. */
+		n = sscanf(arg + 5, "%31s %u %u", a, &port, &count);
+		if (n < 2 || port > 65535 || count < 1 || count > 1000 ||
+		    inet_pton(AF_INET, a, &cl->test_addr) != 1)
 			return -1;
 		cl->test_port = htons(port);
-		cl->test_sock = 1;
+		cl->test_sock = count;
 	} else if (strncmp(arg, "exec ", 5) == 0) {
 		n = strtonum(arg + 5, 0, 1000, &e);
 		if (e != NULL)

@@ -152,12 +152,38 @@ fail:
 	return NULL;
 }
 
-/* One line a child wrote: untrusted, so only printable bytes pass. */
+/* Lines dropped by the rate limit, noted once. */
+static void
+proc_logdropped(struct child *c)
+{
+	if (c->errdropped == 0)
+		return;
+	log_info("%s: %s pid %d: %u lines suppressed (more than %d bytes "
+	    "a second)", __func__, proc_role(c->role), (int)c->pid,
+	    c->errdropped, CHILD_ERR_BPS);
+	c->errdropped = 0;
+}
+
+/*
+ * One line a child wrote: untrusted, so only printable bytes pass, and
+ * at most CHILD_ERR_BPS bytes a second: a child must not flood syslog.
+ */
 static void
 proc_logline(struct child *c, char *line, size_t len)
 {
+	uint64_t sec = parent_now() / 1000;
 	size_t i;
 
+	if (sec != c->errsec) {
+		proc_logdropped(c);
+		c->errsec = sec;
+		c->errbytes = 0;
+	}
+	if (c->errbytes + len > CHILD_ERR_BPS) {
+		c->errdropped++;
+		return;
+	}
+	c->errbytes += len;
 	for (i = 0; i < len; i++)
 		if (line[i] < 0x20 || line[i] > 0x7e)
 			line[i] = '?';
@@ -244,15 +270,15 @@ log_status(struct child *c, int status)
 
 	if (WIFEXITED(status)) {
 		if (WEXITSTATUS(status) == 0)
-			log_info("%s pid %d exited normally", proc_role(c->role),
-			    (int)c->pid);
+			log_info("%s: %s pid %d exited normally", __func__,
+			    proc_role(c->role), (int)c->pid);
 		else
-			log_warnx("%s pid %d exited with status %d",
+			log_warnx("%s: %s pid %d exited with status %d", __func__,
 			    proc_role(c->role), (int)c->pid,
 			    WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
-		log_warnx("%s pid %d terminated by signal SIG%s%s",
+		log_warnx("%s: %s pid %d terminated by signal SIG%s%s", __func__,
 		    proc_role(c->role), (int)c->pid,
 		    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
 		    sig == SIGSYS ?
@@ -272,6 +298,7 @@ proc_reaped(pid_t pid, int status)
 		return;		/* not ours (should not happen) */
 	/* Its last words first, then how it ended. */
 	proc_stderr(c);
+	proc_logdropped(c);
 	log_status(c, status);
 	LIST_REMOVE(c, entry);
 	proc_close_channel(c);

@@ -477,6 +477,65 @@ sigterm_stalled_cleanup()
 	common_cleanup
 }
 
+atf_test_case chroot_not_empty cleanup
+chroot_not_empty_head()
+{
+	atf_set descr "an engine chroot with entries in it is refused:" \
+	    "the client gets an ERROR and the reason is logged"
+	atf_set require.user root
+}
+chroot_not_empty_body()
+{
+	start_slirpd
+	touch empty/planted
+	atf_check -s exit:1 \
+	    -o match:"^error: slirpd could not start a session" \
+	    "$OBJ/regress/proc/fakeclient" -S "$SOCK" -u daemon
+	wait_log "session_chroot_empty: chroot $PWD/empty is not empty (it holds planted)"
+	log_has "engine pid" && atf_fail "an engine was started"
+	# Emptied again, it serves.
+	rm empty/planted
+	client c1
+	wait_log "session [0-9]*: engine pid [0-9]* sandboxed"
+	parent_alive
+}
+chroot_not_empty_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case deny_flood cleanup
+deny_flood_head()
+{
+	atf_set descr "200 requests denied by policy: the first ones are" \
+	    "logged, the rest summed up in one line"
+	atf_set require.user root
+}
+deny_flood_body()
+{
+	start_slirpd "deny to 127.0.0.2"
+	client c1 "%test sock 127.0.0.2 9 200"
+	wait_for sh -c "[ \$(grep -c 'session 1: test: sock: Permission denied' slirpd.log) -ge 200 ]" || {
+		cat slirpd.log >&2
+		atf_fail "not all 200 requests were answered"
+	}
+	n=$(grep -c "denied by policy" slirpd.log)
+	[ "$n" -eq 10 ] || {
+		cat slirpd.log >&2
+		atf_fail "$n denial lines for 200 denials (want 10)"
+	}
+	# The rest is summed up at the end of the session.
+	kill -TERM "$(cat c1.pid)"
+	wait_log "session 1: 190 more requests denied by policy"
+	[ "$(grep -c "denied by policy" slirpd.log)" -lt 15 ] ||
+	    atf_fail "too many log lines about denials"
+	parent_alive
+}
+deny_flood_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case client_gone cleanup
 client_gone_head()
 {
@@ -679,6 +738,8 @@ atf_init_test_cases()
 	atf_add_test_case sighup
 	atf_add_test_case sigterm
 	atf_add_test_case sigterm_stalled
+	atf_add_test_case chroot_not_empty
+	atf_add_test_case deny_flood
 	atf_add_test_case client_gone
 	atf_add_test_case five_zeros
 	atf_add_test_case bad_clients
