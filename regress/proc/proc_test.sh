@@ -622,6 +622,34 @@ bad_clients_cleanup()
 	common_cleanup
 }
 
+atf_test_case bad_tty cleanup
+bad_tty_head()
+{
+	atf_set descr "a tty owned by someone else, or passed read-only," \
+	    "is refused with a clear error"
+	atf_set require.user root
+}
+bad_tty_body()
+{
+	start_slirpd
+	fc="$OBJ/regress/proc/fakeclient"
+	atf_check -s exit:1 -o match:"^error: the terminal is not yours" \
+	    "$fc" -S "$SOCK" -u daemon -O
+	wait_log "client_open_line: client pid [0-9]* uid $(id -u daemon) passed /dev/pts/[0-9]*, owned by uid 0"
+	atf_check -s exit:1 \
+	    -o match:"^error: the terminal must be open for reading and writing" \
+	    "$fc" -S "$SOCK" -u daemon -R
+	log_has "engine pid" && atf_fail "an engine was started"
+	# The user's own tty, read-write, still works.
+	client c1
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	parent_alive
+}
+bad_tty_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case daemonize cleanup
 daemonize_head()
 {
@@ -743,6 +771,7 @@ atf_init_test_cases()
 	atf_add_test_case client_gone
 	atf_add_test_case five_zeros
 	atf_add_test_case bad_clients
+	atf_add_test_case bad_tty
 	atf_add_test_case daemonize
 	atf_add_test_case bad_engine_user
 	atf_add_test_case nonroot
