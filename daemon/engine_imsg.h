@@ -36,6 +36,7 @@ enum engine_imsg_type {
 	IMSG_TEST_RESULT,	/* NUL-terminated text, logged by the parent */
 	IMSG_TEST_SOCK,		/* struct sock_req: ask the broker for it */
 	IMSG_TEST_STALL,	/* any payload: stop reading the channel */
+	IMSG_TEST_FLOOD,	/* struct sock_req: many, then stop reading */
 };
 
 struct engine_config {
@@ -87,6 +88,7 @@ struct engine_ended {
 #define TEST_SYSCALL_SOCKET	2
 #define TEST_SYSCALL_EXECVE	3
 #define TEST_SOCK_ID		0xfffffff0u	/* the test's SOCK_REQ id */
+#define TEST_FLOOD_COUNT	20000	/* SOCK_REQs sent for TEST_FLOOD */
 struct test_syscall {
 	uint32_t	which;
 };

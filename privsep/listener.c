@@ -356,6 +356,8 @@ client_test_arg(struct client *cl, const char *arg)
 		cl->test_malformed = 1;
 	else if (strcmp(arg, "stall") == 0)
 		cl->test_stall = 1;
+	else if (strcmp(arg, "flood") == 0)
+		cl->test_flood = 1;
 	else if (strncmp(arg, "sock ", 5) == 0) {
 		char a[32];
 		unsigned int port, count = 1;

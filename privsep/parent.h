@@ -76,6 +76,7 @@ struct client {
 	int		 test_malformed;
 	int		 test_exec;	/* target id + 1, 0 = none */
 	int		 test_stall;
+	int		 test_flood;
 	int		 test_sock;
 	in_addr_t	 test_addr;
 	in_port_t	 test_port;
@@ -106,6 +107,7 @@ struct session {
 	int		 test_malformed;
 	int		 test_exec;
 	int		 test_stall;
+	int		 test_flood;
 	int		 test_sock;
 	in_addr_t	 test_addr;
 	in_port_t	 test_port;

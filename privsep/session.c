@@ -215,6 +215,7 @@ session_start(struct client *cl)
 	s->test_malformed = cl->test_malformed;
 	s->test_exec = cl->test_exec;
 	s->test_stall = cl->test_stall;
+	s->test_flood = cl->test_flood;
 	s->test_sock = cl->test_sock;
 	s->test_addr = cl->test_addr;
 	s->test_port = cl->test_port;
@@ -356,6 +357,18 @@ session_tests(struct session *s)
 		    NULL, 0);
 	if (s->test_stall)
 		session_test_stall(s);
+	if (s->test_flood) {
+		struct sock_req sr;
+
+		/* To 127.0.0.2:9, which the test's policy denies. */
+		memset(&sr, 0, sizeof(sr));
+		sr.id = TEST_SOCK_ID;
+		sr.proto = IPPROTO_TCP;
+		sr.addr = htonl(0x7f000002);
+		sr.port = htons(9);
+		imsg_compose(&e->ibuf, IMSG_TEST_FLOOD, s->id, 0, -1, &sr,
+		    sizeof(sr));
+	}
 	if (s->test_syscall) {
 		ts.which = s->test_syscall;
 		imsg_compose(&e->ibuf, IMSG_TEST_SYSCALL, s->id, 0, -1, &ts,

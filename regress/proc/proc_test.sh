@@ -536,6 +536,50 @@ deny_flood_cleanup()
 	common_cleanup
 }
 
+atf_test_case backpressure cleanup
+backpressure_head()
+{
+	atf_set descr "an engine that floods requests and reads no replies" \
+	    "is not read either once its queue is at the bound"
+	atf_set require.user root
+	atf_set timeout 60
+}
+backpressure_body()
+{
+	start_slirpd "deny to 127.0.0.2"
+	client c1 "%test flood"
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	engine_pid 1 > e.pid
+	wait_log "engine_test_flood: flooding"
+	# Until the parent has stopped answering.
+	prev=-1
+	while :; do
+		sleep 1
+		n=$(grep -c "session 1: engine not reading" slirpd.log)
+		[ "$n" = "$prev" ] && break
+		prev=$n
+	done
+	# The parent serves others meanwhile.
+	second_session 2
+	kill -KILL "$(cat e.pid)"
+	client_ended c1 2
+	wait_log "session 1: ended"
+	# The engine sent 20000 requests: the queued replies stay near
+	# CHILD_MAXQUEUED, refusals within about a read buffer's worth,
+	# and most requests were never read at all.
+	d=$(grep -c "session 1: tcp to 127.0.0.2:9 denied" slirpd.log)
+	s=$(sed -n 's/.*session 1: \([0-9]*\) more requests denied.*/\1/p' \
+	    slirpd.log | awk '{ t += $1 } END { print t + 0 }')
+	echo "refused $n, denied $d + $s" >&2
+	[ "$n" -lt 2000 ] || atf_fail "$n requests refused with EAGAIN"
+	[ $((n + d + s)) -lt 10000 ] ||
+	    atf_fail "the parent read $((n + d + s)) requests"
+}
+backpressure_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case client_gone cleanup
 client_gone_head()
 {
@@ -768,6 +812,7 @@ atf_init_test_cases()
 	atf_add_test_case sigterm_stalled
 	atf_add_test_case chroot_not_empty
 	atf_add_test_case deny_flood
+	atf_add_test_case backpressure
 	atf_add_test_case client_gone
 	atf_add_test_case five_zeros
 	atf_add_test_case bad_clients
