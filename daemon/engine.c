@@ -184,6 +184,28 @@ engine_test_syscall(const struct imsg *imsg)
 	engine_test_result("forbidden syscall %u survived", ts.which);
 }
 
+/*
+ * Requests without end and no reading of the replies: the parent must
+ * stop reading us rather than queue replies without bound.
+ */
+static void
+engine_test_flood(const struct imsg *imsg)
+{
+	int i;
+
+	if (imsg_get_len(imsg) != sizeof(struct sock_req))
+		fatalx("%s: bad length", __func__);
+	for (i = 0; i < TEST_FLOOD_COUNT; i++)
+		if (imsg_compose(&eng.ibuf, IMSG_SOCK_REQ, eng.cfg.sessid, 0,
+		    -1, imsg->data, sizeof(struct sock_req)) == -1)
+			fatal("%s: compose", __func__);
+	log_info("%s: flooding", __func__);
+	/* syscall: sendmsg, poll (imsg_flush; blocks once the parent stops) */
+	(void)imsg_flush(&eng.ibuf);
+	/* syscall: poll (no fds: a ten minute sleep) */
+	(void)poll(NULL, 0, 600 * 1000);
+}
+
 /* Talk to an exec target through the fd the exec helper made. */
 static void
 engine_test_exec(const struct imsg *imsg)
@@ -298,6 +320,18 @@ engine_dispatch_one(struct imsg *imsg)
 		break;
 	case IMSG_ENG_EXEC_REPLY:
 		engine_test_exec(imsg);
+		break;
+	case IMSG_TEST_FLOOD:
+		engine_test_flood(imsg);
+		break;
+	case IMSG_TEST_STALL:
+		/*
+		 * An engine that stops reading its channel (regress/proc
+		 * sigterm_stalled): the parent must not wait for it.
+		 */
+		log_info("%s: stalling", __func__);
+		/* syscall: poll (no fds: a ten minute sleep) */
+		(void)poll(NULL, 0, 600 * 1000);
 		break;
 #else
 	case IMSG_ENG_EXEC_REPLY:

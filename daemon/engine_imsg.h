@@ -38,6 +38,8 @@ enum engine_imsg_type {
 	IMSG_TEST_EXEC,		/* struct eng_exec_req: try an exec target */
 	IMSG_TEST_RESULT,	/* NUL-terminated text, logged by the parent */
 	IMSG_TEST_SOCK,		/* struct sock_req: ask the broker for it */
+	IMSG_TEST_STALL,	/* any payload: stop reading the channel */
+	IMSG_TEST_FLOOD,	/* struct sock_req: many, then stop reading */
 	IMSG_ENG_STATS_REQ = 150, /* no payload (slirpctl show) */
 	IMSG_ENG_STATS,		/* struct engine_stats, the answer */
 };
@@ -99,6 +101,7 @@ struct engine_stats {
 #define TEST_SYSCALL_SOCKET	2
 #define TEST_SYSCALL_EXECVE	3
 #define TEST_SOCK_ID		0xfffffff0u	/* the test's SOCK_REQ id */
+#define TEST_FLOOD_COUNT	20000	/* SOCK_REQs sent for TEST_FLOOD */
 struct test_syscall {
 	uint32_t	which;
 };

@@ -106,6 +106,41 @@ proto_name(int proto)
 	return "?";
 }
 
+/*
+ * A guest can make denied requests as fast as it likes: the first
+ * BROKER_DENY_LOGGED are logged one by one, then one line a minute
+ * counts the rest (and session_free the remainder).  Returns 1 when
+ * this denial is to be logged itself.
+ */
+int
+broker_log_denial(struct session *s)
+{
+	uint64_t now = parent_now();
+
+	if (s->denials_logged < BROKER_DENY_LOGGED) {
+		if (++s->denials_logged == BROKER_DENY_LOGGED)
+			s->denials_next = now + BROKER_DENY_INTERVAL;
+		return 1;
+	}
+	s->denials_suppressed++;
+	if (now >= s->denials_next) {
+		broker_denials_summary(s);
+		s->denials_next = now + BROKER_DENY_INTERVAL;
+	}
+	return 0;
+}
+
+/* The denials not logged one by one, as one line. */
+void
+broker_denials_summary(struct session *s)
+{
+	if (s->denials_suppressed == 0)
+		return;
+	log_info("%s: session %u: %u more requests denied by policy "
+	    "(not logged each)", __func__, s->id, s->denials_suppressed);
+	s->denials_suppressed = 0;
+}
+
 int
 broker_request(struct session *s, struct child *c, const void *data,
     size_t len)
@@ -126,25 +161,32 @@ broker_request(struct session *s, struct child *c, const void *data,
 	rep.id = req.id;
 	rep.error = 0;
 	pol = policy_for_user(penv->conf, s->user);
+	/*
+	 * The parent stops reading an engine whose queue is at the bound
+	 * (parent_fill), so this only refuses the rest of one read's
+	 * worth of requests: the queue stays within a read buffer of it.
+	 */
 	if (imsg_queued(&c->ibuf) >= CHILD_MAXQUEUED) {
 		rep.error = EAGAIN;
-		log_debug("session %u: engine not reading, request refused",
-		    s->id);
+		log_debug("%s: session %u: engine not reading, request "
+		    "refused", __func__, s->id);
 	} else if (!broker_resolver(req.proto, req.addr, req.port) &&
 	    (pol == NULL || broker_martian(pol, req.addr) ||
 	    !policy_allows(pol, req.proto, req.addr, req.port))) {
 		rep.error = EACCES;
-		log_info("session %u: %s to %s:%u denied by policy", s->id,
-		    proto_name(req.proto), abuf, ntohs(req.port));
+		if (broker_log_denial(s))
+			log_info("%s: session %u: %s to %s:%u denied by "
+			    "policy", __func__, s->id, proto_name(req.proto),
+			    abuf, ntohs(req.port));
 	} else if ((fd = broker_socket(req.proto, req.addr, req.port)) ==
 	    -1) {
 		rep.error = errno;
-		log_debug("session %u: %s to %s:%u: %s", s->id,
+		log_debug("%s: session %u: %s to %s:%u: %s", __func__, s->id,
 		    proto_name(req.proto), abuf, ntohs(req.port),
 		    strerror(errno));
 	} else
-		log_debug("session %u: %s to %s:%u: fd passed", s->id,
-		    proto_name(req.proto), abuf, ntohs(req.port));
+		log_debug("%s: session %u: %s to %s:%u: fd passed", __func__,
+		    s->id, proto_name(req.proto), abuf, ntohs(req.port));
 	if (imsg_compose(&c->ibuf, IMSG_SOCK_REPLY, s->id, 0, fd, &rep,
 	    sizeof(rep)) == -1) {
 		if (fd != -1)

@@ -66,11 +66,13 @@ parent_conf_usable(const struct slirpd_conf *conf)
 	struct passwd *pw;
 
 	if ((pw = getpwnam(conf->engine_user)) == NULL) {
-		log_warnx("engine user %s does not exist", conf->engine_user);
+		log_warnx("%s: engine user %s does not exist", __func__,
+		    conf->engine_user);
 		return 0;
 	}
 	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-		log_warnx("engine user %s must not be root", conf->engine_user);
+		log_warnx("%s: engine user %s must not be root", __func__,
+		    conf->engine_user);
 		return 0;
 	}
 	return 1;
@@ -151,7 +153,15 @@ parent_fill(struct pollfd *pfd, struct pslot *slot, size_t max, int sfd)
 		}
 		if (c->chan == -1)
 			continue;
-		pfd[n] = (struct pollfd){ .fd = c->chan, .events = POLLIN |
+		/*
+		 * A child that does not read its replies is not read
+		 * either until its queue drains: each request would queue
+		 * one more reply (often with an fd).  Killing it instead
+		 * would punish an engine that is merely slow for a moment.
+		 */
+		pfd[n] = (struct pollfd){ .fd = c->chan,
+		    .events = (imsg_queued(&c->ibuf) < CHILD_MAXQUEUED ?
+		    POLLIN : 0) |
 		    (imsg_pending_write(&c->ibuf) ? POLLOUT : 0) };
 		slot[n++] = (struct pslot){ PK_CHILD, c };
 	}
