@@ -147,8 +147,16 @@ main(int argc, char *argv[])
 	cfsetspeed(&t, B38400);
 	if (openpty(&master, &slave, NULL, &t, NULL) == -1)
 		err(1, "openpty");
-	if (user != NULL)
+	if (user != NULL) {
+		struct passwd *opw;
+
+		/* The user's own terminal, as login(1) leaves it. */
+		if ((opw = getpwnam(user)) == NULL)
+			errx(1, "no user %s", user);
+		if (fchown(slave, opw->pw_uid, (gid_t)-1) == -1)
+			err(1, "fchown");
 		become(user);
+	}
 	fd = dial(sock);
 	imsg_init(&ibuf, fd);
 	memset(&h, 0, sizeof(h));
