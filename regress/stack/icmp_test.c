@@ -215,6 +215,186 @@ ATF_TC_BODY(echo_host, tc)
 	fake_done(&f);
 }
 
+/*
+ * The fake raw socket: icmp.c asks icmp_sock_is_raw() (weak there) what
+ * the parent gave it; this strong one says "raw" for one socketpair end.
+ */
+static int raw_fd = -1;
+
+int	icmp_sock_is_raw(int);
+
+int
+icmp_sock_is_raw(int fd)
+{
+	return fd != -1 && fd == raw_fd;
+}
+
+/* The stack's end is a "raw socket"; returns our end. */
+static int
+answer_raw(struct fake *f, size_t i)
+{
+	int sv[2];
+
+	ATF_REQUIRE(i < f->nreq && !f->req[i].answered);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv)
+	    == 0);
+	f->req[i].answered = 1;
+	f->req[i].peer = sv[1];
+	raw_fd = sv[0];
+	stack_socket_reply(f->s, f->req[i].id, sv[0], 0);
+	raw_fd = -1;
+	return sv[1];
+}
+
+/* What a raw socket reads: FAR's IPv4 header and an echo reply. */
+static size_t
+raw_reply(uint8_t *b, in_addr_t src, uint16_t id, uint16_t seq,
+    const uint8_t *req, size_t len)
+{
+	uint8_t m[2000];
+	uint16_t sum;
+
+	memcpy(m, req, len);
+	m[0] = 0;
+	put16(m + 4, id);
+	put16(m + 6, seq);
+	m[2] = m[3] = 0;
+	sum = in_cksum(m, len);
+	memcpy(m + 2, &sum, 2);
+	return mk_ip(b, IPPROTO_ICMP, src, GUEST, 77, 0, 60, m, len);
+}
+
+static void
+raw_feed(int peer, const uint8_t *b, size_t n)
+{
+	ATF_REQUIRE_EQ(send(peer, b, n, 0), (ssize_t)n);
+}
+
+ATF_TC_WITHOUT_HEAD(echo_raw);
+ATF_TC_BODY(echo_raw, tc)
+{
+	struct fake f;
+	uint8_t b[2100], req[2][2100], r[2100];
+	uint16_t id, seq0, seq1;
+	uint64_t bad, foreign;
+	size_t n;
+	int peer;
+
+	fake_init(&f);
+	fake_start(&f);
+	n = echo_dgram(b, FAR, 0xbeef, 7, 32);
+	stack_input(f.s, b, n);
+	n = echo_dgram(b, FAR, 0xbeef, 8, 32);
+	stack_input(f.s, b, n);
+	ATF_REQUIRE_EQ(f.nreq, 1);
+	peer = answer_raw(&f, 0);
+	/* What goes out is a whole echo: our id, our seq, a good sum. */
+	ATF_REQUIRE_EQ(recv(peer, req[0], sizeof(req[0]), 0), 40);
+	ATF_REQUIRE_EQ(recv(peer, req[1], sizeof(req[1]), 0), 40);
+	ATF_CHECK_EQ(req[0][0], 8);
+	ATF_CHECK_EQ(req[0][1], 0);
+	ATF_CHECK_EQ(in_cksum(req[0], 40), 0);
+	ATF_CHECK_EQ(in_cksum(req[1], 40), 0);
+	id = get16(req[0] + 4);
+	ATF_CHECK_EQ(get16(req[1] + 4), id);
+	seq0 = get16(req[0] + 6);
+	seq1 = get16(req[1] + 6);
+	ATF_CHECK(seq0 != seq1);
+	/* The guest's payload (b: its second echo) went through intact. */
+	ATF_CHECK(memcmp(req[1] + 8, b + 28, 32) == 0);
+
+	/* Garbage first: none of it reaches the guest. */
+	n = raw_reply(b, FAR, (uint16_t)(id ^ 1), seq0, req[0], 40);
+	raw_feed(peer, b, n);			/* another pinger's id */
+	n = raw_reply(b, FAR, id, seq0, req[0], 40);
+	raw_feed(peer, b, 10);			/* truncated IP header */
+	raw_feed(peer, b, 20 + 4);		/* truncated ICMP header */
+	memcpy(r, b, n);
+	r[0] = 0x44;				/* IHL 16 bytes */
+	raw_feed(peer, r, n);
+	memcpy(r, b, n);
+	r[0] = 0x4f;				/* IHL 60 > datagram */
+	raw_feed(peer, r, 40);
+	memcpy(r, b, n);
+	r[0] = 0x65;				/* not IPv4 */
+	raw_feed(peer, r, n);
+	memcpy(r, b, n);
+	put16(r + 2, (uint16_t)(n + 4));	/* total length lies */
+	raw_feed(peer, r, n);
+	memcpy(r, b, n);
+	r[9] = IPPROTO_UDP;			/* not ICMP */
+	raw_feed(peer, r, n);
+	memcpy(r, b, n);
+	r[6] = 0x20;				/* a fragment (MF) */
+	raw_feed(peer, r, n);
+	memcpy(r, b, n);
+	r[20 + 8] ^= 0xff;			/* bad ICMP checksum */
+	raw_feed(peer, r, n);
+	n = raw_reply(r, A("198.51.100.8"), id, seq0, req[0], 40);
+	raw_feed(peer, r, n);			/* from another host */
+	memcpy(r, b, 20 + 40);
+	r[20] = 8;				/* our own request, looped */
+	r[22] = r[23] = 0;
+	{
+		uint16_t sum = in_cksum(r + 20, 40);
+		memcpy(r + 22, &sum, 2);
+	}
+	raw_feed(peer, r, 20 + 40);
+	fake_poll(&f, 100);
+	fake_poll(&f, 10);
+	ATF_CHECK_EQ(f.nout, 0);
+	bad = stack_stats(f.s)->icmp_bad;
+	foreign = stack_stats(f.s)->icmp_foreign;
+	ATF_CHECK_EQ(bad, 10);
+	ATF_CHECK_EQ(foreign, 2);
+
+	/* Then the real replies, second first. */
+	n = raw_reply(b, FAR, id, seq1, req[1], 40);
+	raw_feed(peer, b, n);
+	n = raw_reply(b, FAR, id, seq0, req[0], 40);
+	raw_feed(peer, b, n);
+	fake_wait_out(&f, 2);
+	ATF_REQUIRE_EQ(f.nout, 2);
+	check_echo_reply(&f, 0, FAR, 0xbeef, 8, 32);
+	check_echo_reply(&f, 1, FAR, 0xbeef, 7, 32);
+	/* A duplicate is late: dropped. */
+	fake_clear(&f);
+	raw_feed(peer, b, n);
+	fake_poll(&f, 100);
+	ATF_CHECK_EQ(f.nout, 0);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_bad, bad + 1);
+	fake_done(&f);
+}
+
+/* IP options on the reply: the header length says where ICMP starts. */
+ATF_TC_WITHOUT_HEAD(echo_raw_options);
+ATF_TC_BODY(echo_raw_options, tc)
+{
+	struct fake f;
+	uint8_t b[2100], req[2100], r[2100];
+	size_t n;
+	int peer;
+
+	fake_init(&f);
+	fake_start(&f);
+	n = echo_dgram(b, FAR, 0x0101, 3, 16);
+	stack_input(f.s, b, n);
+	peer = answer_raw(&f, 0);
+	ATF_REQUIRE_EQ(recv(peer, req, sizeof(req), 0), 24);
+	n = raw_reply(b, FAR, get16(req + 4), get16(req + 6), req, 24);
+	/* 4 bytes of NOP options between the header and the message. */
+	memcpy(r, b, 20);
+	memset(r + 20, 1, 4);
+	memcpy(r + 24, b + 20, n - 20);
+	r[0] = 0x46;
+	put16(r + 2, (uint16_t)(n + 4));
+	raw_feed(peer, r, n + 4);
+	fake_wait_out(&f, 1);
+	ATF_REQUIRE_EQ(f.nout, 1);
+	check_echo_reply(&f, 0, FAR, 0x0101, 3, 16);
+	fake_done(&f);
+}
+
 ATF_TC_WITHOUT_HEAD(echo_refused);
 ATF_TC_BODY(echo_refused, tc)
 {
@@ -409,6 +589,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, echo_local);
 	ATF_TP_ADD_TC(tp, bad_input);
 	ATF_TP_ADD_TC(tp, echo_host);
+	ATF_TP_ADD_TC(tp, echo_raw);
+	ATF_TP_ADD_TC(tp, echo_raw_options);
 	ATF_TP_ADD_TC(tp, echo_refused);
 	ATF_TP_ADD_TC(tp, error_rules);
 	return atf_no_error();
