@@ -61,6 +61,7 @@ struct icmp_flow {
 	uint16_t	 nextseq;
 	uint16_t	 id;		/* our echo id (raw sockets) */
 	int		 raw;		/* SOCK_RAW: IP headers, our id */
+	int		 recverr;	/* IP_RECVERR: errors queued */
 	uint64_t	 expire;	/* idle */
 	struct qecho_head q;
 	unsigned int	 nq;
@@ -456,8 +457,13 @@ flow_read(struct stack *s, struct ssock *so, short revents)
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			/* The error queue says which echo, when there is one. */
-			if (flow_errqueue(s, fl) == 0)
+			/*
+			 * With IP_RECVERR the error queue has the same
+			 * error and says which echo it was about.
+			 */
+			if (fl->recverr)
+				flow_errqueue(s, fl);
+			else
 				flow_sockerr(s, fl, errno);
 			return;
 		}
@@ -476,6 +482,19 @@ flow_read(struct stack *s, struct ssock *so, short revents)
 		}
 		flow_msg(s, fl, l4, len);
 	}
+}
+
+/* The parent set IP_RECVERR (a socketpair in a unit test has none). */
+static int
+sock_recverr(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	/* syscall: getsockopt (IP_RECVERR) */
+	if (getsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, &len) == -1)
+		return 0;
+	return on != 0;
 }
 
 /*
@@ -510,8 +529,10 @@ flow_ready(struct stack *s, void *ctx, int fd, int error)
 		fd = -1;
 		error = ENOMEM;
 	}
-	if (fd != -1)
+	if (fd != -1) {
 		fl->raw = icmp_sock_is_raw(fd);
+		fl->recverr = sock_recverr(fd);
+	}
 	while ((qe = TAILQ_FIRST(&fl->q)) != NULL) {
 		TAILQ_REMOVE(&fl->q, qe, entry);
 		e = &s->icmp->echo[qe->slot];

@@ -226,7 +226,14 @@ int	icmp_sock_is_raw(int);
 int
 icmp_sock_is_raw(int fd)
 {
-	return fd != -1 && fd == raw_fd;
+	int type;
+	socklen_t len = sizeof(type);
+
+	if (fd != -1 && fd == raw_fd)
+		return 1;
+	/* Real sockets (echo_real_*): what icmp.c's own version does. */
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	    type == SOCK_RAW;
 }
 
 /* The stack's end is a "raw socket"; returns our end. */
@@ -392,6 +399,145 @@ ATF_TC_BODY(echo_raw_options, tc)
 	fake_wait_out(&f, 1);
 	ATF_REQUIRE_EQ(f.nout, 1);
 	check_echo_reply(&f, 0, FAR, 0x0101, 3, 16);
+	fake_done(&f);
+}
+
+/* The parent's socket maker (privsep/broker.c). */
+int	broker_socket(int, in_addr_t, in_port_t);
+
+/* A private network namespace with lo up; its ping_group_range stays. */
+static int
+private_netns(void)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (unshare(CLONE_NEWNET) == -1)
+		return -1;
+	ATF_REQUIRE((fd = socket(AF_INET, SOCK_DGRAM, 0)) != -1);
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, "lo", sizeof(ifr.ifr_name));
+	ATF_REQUIRE(ioctl(fd, SIOCGIFFLAGS, &ifr) == 0);
+	ifr.ifr_flags |= IFF_UP;
+	ATF_REQUIRE(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0);
+	close(fd);
+	return 0;
+}
+
+/*
+ * A host unreachable from "a router" (127.0.0.2) quoting the echo req
+ * that went to 127.0.0.1, sent with a header-including raw socket.
+ */
+static void
+send_unreach(const uint8_t *req, size_t reqlen)
+{
+	struct sockaddr_in sin;
+	uint8_t inner[100], m[200], b[300];
+	size_t n, in;
+	uint16_t sum;
+	int fd;
+
+	in = mk_ip(inner, IPPROTO_ICMP, A("127.0.0.1"), A("127.0.0.1"), 5, 0,
+	    64, req, reqlen < 8 ? reqlen : 8);
+	memset(m, 0, 8);
+	m[0] = 3;
+	m[1] = 1;
+	memcpy(m + 8, inner, in);
+	sum = in_cksum(m, 8 + in);
+	memcpy(m + 2, &sum, 2);
+	n = mk_ip(b, IPPROTO_ICMP, A("127.0.0.2"), A("127.0.0.1"), 6, 0, 64,
+	    m, 8 + in);
+	ATF_REQUIRE((fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW)) != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = A("127.0.0.1");
+	ATF_REQUIRE_EQ(sendto(fd, b, n, 0, (struct sockaddr *)&sin,
+	    sizeof(sin)), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * The parent's socket where root may not have ping sockets (a new
+ * namespace's ping_group_range is "1 0"): a raw socket, and the stack
+ * pings loopback through it; then an ICMP error about one echo comes
+ * back through the error queue to the guest, about that echo.
+ */
+ATF_TC_WITHOUT_HEAD(echo_real_raw_socket);
+ATF_TC_BODY(echo_real_raw_socket, tc)
+{
+	struct fake f;
+	uint8_t b[2100], req[64];
+	socklen_t len;
+	size_t n;
+	int fd, i, type, peer;
+
+	if (private_netns() == -1)
+		atf_tc_skip("needs root to create a network namespace");
+	fake_init(&f);
+	fake_start(&f);
+	n = echo_dgram(b, A("127.0.0.1"), 0x5151, 1, 64);
+	stack_input(f.s, b, n);
+	n = echo_dgram(b, A("127.0.0.1"), 0x5151, 2, 64);
+	stack_input(f.s, b, n);
+	ATF_REQUIRE_EQ(f.nreq, 1);
+	ATF_REQUIRE((fd = broker_socket(IPPROTO_ICMP, A("127.0.0.1"), 0))
+	    != -1);
+	len = sizeof(type);
+	ATF_REQUIRE(getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
+	ATF_CHECK_EQ(type, SOCK_RAW);
+	f.req[0].answered = 1;
+	stack_socket_reply(f.s, f.req[0].id, fd, 0);
+	for (i = 0; i < 200 && f.nout < 2; i++)
+		fake_poll(&f, 10);
+	ATF_REQUIRE_EQ(f.nout, 2);
+	check_echo_reply(&f, 0, A("127.0.0.1"), 0x5151, 1, 64);
+	check_echo_reply(&f, 1, A("127.0.0.1"), 0x5151, 2, 64);
+	/* Our own requests, looped back, never reached the engine. */
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_bad, 0);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_foreign, 0);
+	fake_clear(&f);
+
+	/*
+	 * An echo nobody will answer (the kernel ignores echoes now; a
+	 * sniffer socket learns the id and seq the stack used), then an
+	 * error about an echo with another id, and one about it.
+	 */
+	ATF_REQUIRE((fd = open("/proc/sys/net/ipv4/icmp_echo_ignore_all",
+	    O_WRONLY)) != -1);
+	ATF_REQUIRE_EQ(write(fd, "1", 1), 1);
+	close(fd);
+	ATF_REQUIRE((peer = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK,
+	    IPPROTO_ICMP)) != -1);
+	n = echo_dgram(b, A("127.0.0.1"), 0x5151, 3, 0);
+	stack_input(f.s, b, n);
+	for (i = 0; i < 100; i++) {
+		if (recv(peer, b, sizeof(b), 0) == 20 + 8 && b[20] == 8)
+			break;
+		usleep(10000);
+	}
+	ATF_REQUIRE(i < 100);
+	memcpy(req, b + 20, 8);
+	close(peer);
+	req[4] ^= 0x55;		/* someone else's echo, same seq */
+	send_unreach(req, 8);
+	for (i = 0; i < 200 && stack_stats(f.s)->icmp_foreign == 0; i++)
+		fake_poll(&f, 10);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_foreign, 1);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_unreach_out, 0);
+	req[4] ^= 0x55;		/* ours */
+	send_unreach(req, 8);
+	for (i = 0; i < 200 && stack_stats(f.s)->icmp_unreach_out == 0; i++)
+		fake_poll(&f, 10);
+	fake_poll(&f, 50);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_unreach_out, 1);
+	ATF_CHECK_EQ(stack_stats(f.s)->icmp_foreign, 1);
+	ATF_REQUIRE_EQ(f.nout, 1);
+	check_unreach(&f, 0, 3, 1);
+	/* About the guest's own echo (seq 3), from the destination. */
+	ATF_CHECK(memcmp(f.out[0].p + 12, &(in_addr_t){ A("127.0.0.1") },
+	    4) == 0);
+	ATF_CHECK_EQ(get16(f.out[0].p + 28 + 20 + 6), 3);
+	ATF_CHECK_EQ(get16(f.out[0].p + 28 + 20 + 4), 0x5151);
 	fake_done(&f);
 }
 
@@ -591,6 +737,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, echo_host);
 	ATF_TP_ADD_TC(tp, echo_raw);
 	ATF_TP_ADD_TC(tp, echo_raw_options);
+	ATF_TP_ADD_TC(tp, echo_real_raw_socket);
 	ATF_TP_ADD_TC(tp, echo_refused);
 	ATF_TP_ADD_TC(tp, error_rules);
 	return atf_no_error();
