@@ -195,6 +195,19 @@ broker_request(struct session *s, struct child *c, const void *data,
 		log_debug("session %u: %s to %s:%u: %s", s->id,
 		    proto_name(req.proto), abuf, ntohs(req.port),
 		    strerror(errno));
+	} else if (req.proto == IPPROTO_UDP &&
+	    !broker_resolver(req.proto, req.addr, req.port) &&
+	    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 },
+	    sizeof(int)) == -1) {
+		/*
+		 * The guest's UDP: host and net unreachable reach udp.c
+		 * only through the error queue (the DNS relay's upstream
+		 * sockets do without: dns.c reads no error queue).
+		 */
+		rep.error = errno;
+		close(fd);
+		fd = -1;
+		log_warn("%s: session %u: IP_RECVERR", __func__, s->id);
 	} else
 		log_debug("session %u: %s to %s:%u: fd passed", s->id,
 		    proto_name(req.proto), abuf, ntohs(req.port));

@@ -237,10 +237,52 @@ ping_unreachable_cleanup()
 	icmp_teardown
 }
 
+atf_test_case udp_errors cleanup
+udp_errors_head()
+{
+	icmp_head "UDP: port and host unreachable reach the guest's socket"
+}
+udp_errors_body()
+{
+	icmp_setup
+	e2e_link_up -b || icmp_fail "link did not come up"
+	# The guest's socket has IP_RECVERR, so host unreachable (a soft
+	# error) shows too; prints the errno name, or data/timeout.
+	cat > "$WORK/udpprobe.py" <<-'EOF'
+	import errno, socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.setsockopt(socket.IPPROTO_IP, 11, 1)	# IP_RECVERR
+	s.connect((sys.argv[1], 9))
+	s.settimeout(float(sys.argv[2]))
+	s.send(b"slirpd")
+	try:
+	    s.recv(100)
+	    print("data")
+	except socket.timeout:
+	    print("timeout")
+	except OSError as e:
+	    print(errno.errorcode.get(e.errno, e.errno))
+	EOF
+	_r=$(timeout 30 ip netns exec "$NS" python3 "$WORK/udpprobe.py" \
+	    "$TH_ADDR" 5)
+	[ "$_r" = ECONNREFUSED ] ||
+	    icmp_fail "closed port on $TH_ADDR: $_r, not ECONNREFUSED"
+	_r=$(timeout 30 ip netns exec "$NS" python3 "$WORK/udpprobe.py" \
+	    "$TH_NOBODY" 10)
+	[ "$_r" = EHOSTUNREACH ] ||
+	    icmp_fail "$TH_NOBODY: $_r, not EHOSTUNREACH"
+	icmp_finish
+}
+udp_errors_cleanup()
+{
+	icmp_teardown
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case ping_far
 	atf_add_test_case ping_two
 	atf_add_test_case ping_denied
 	atf_add_test_case ping_unreachable
+	atf_add_test_case udp_errors
 }
