@@ -13,12 +13,15 @@
  *				imsg_read is recvmsg
  *   write, writev		unit_flush (the line), tcp, logging (-d)
  *   recvmsg, sendmsg		imsg: the parent channel, fds passed in;
- *				tcp_subr sendmsg(MSG_NOSIGNAL)
+ *				tcp_subr sendmsg(MSG_NOSIGNAL); icmp, udp:
+ *				recvmsg(MSG_ERRQUEUE) for ICMP errors
  *   recvfrom, sendto		udp, dns, icmp on sockets the parent made;
  *				syslog(3) sends on its pre-opened socket
  *   poll, ppoll		the event loop, imsg_flush
  *   close			sockets the stack closes, fds we received
- *   getsockopt		tcp: SO_ERROR after a non-blocking connect
+ *   getsockopt		tcp: SO_ERROR after a non-blocking connect;
+ *				icmp: SO_TYPE (ping or raw socket); icmp, udp:
+ *				IP_RECVERR
  *   setsockopt		tcp: SO_LINGER for resets; levels SOL_SOCKET and
  *				IPPROTO_TCP only: never IP_HDRINCL on a raw
  *				ICMP socket from the parent (source spoofing),
