@@ -5,14 +5,15 @@
  *
  * The parent's socket is a ping socket (SOCK_DGRAM) where the host's
  * net.ipv4.ping_group_range lets root have one, else a raw ICMP socket
- * (SOCK_RAW) with a receive filter for echo replies only; both are
- * connected to the destination, and both have IP_RECVERR set, so the
- * host's ICMP errors about our echoes come through the error queue.  On a ping socket the kernel picks
- * the echo id and hands us ICMP messages.  On a raw socket we read whole
- * IPv4 datagrams (untrusted: every header is checked), put our own id on
- * the echoes and checksum them, and see every echo reply and error the
- * destination sends this host, other pingers' too: only ours (our id, a
- * sequence we sent) go to the guest.
+ * (SOCK_RAW) with a receive filter for echo replies only.  Both are
+ * connected to the destination and have IP_RECVERR set, so the host's
+ * ICMP errors about our echoes come through the error queue, each with
+ * the echo header it quotes.  On a ping socket the kernel picks the echo
+ * id and hands us ICMP messages.  On a raw socket we read whole IPv4
+ * datagrams (untrusted: every header is checked), put our own random id
+ * on the echoes and checksum them, and see every echo reply (and error)
+ * the destination sends this host, other pingers' too: only ours (our
+ * id, a sequence we sent) go to the guest.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -449,7 +450,7 @@ flow_read(struct stack *s, struct ssock *so, short revents)
 	ssize_t n;
 	int k;
 
-	if ((revents & POLLERR) && flow_errqueue(s, fl) > 0)
+	if ((revents & POLLERR) && fl->recverr && flow_errqueue(s, fl) > 0)
 		fl->expire = s->now + flow_idle(s);
 	for (k = 0; k < 16; k++) {
 		/* syscall: recvfrom (recv on the ping or raw socket) */

@@ -16,8 +16,8 @@ TH_NOBODY=198.18.0.5		# on the link, but nobody answers ARP
 e2e_source_lib()
 {
 	_src=$(atf_get_srcdir)
-	for _l in "${E2E_LIB:-}" "$_src/lib.sh" "$_src/../../../regress/e2e/lib.sh"
-	do
+	for _l in "${E2E_LIB:-}" "$_src/lib.sh" \
+	    "$_src/../../../regress/e2e/lib.sh"; do
 		if [ -n "$_l" ] && [ -f "$_l" ]; then
 			. "$_l"
 			return 0
@@ -63,8 +63,8 @@ icmp_setup()
 	    icmp_fail "cannot configure the test host"
 	e2e_wait 10 ping -n -c 1 -W 1 "$TH_ADDR" ||
 	    icmp_fail "the root namespace cannot reach $TH_ADDR"
-	echo "e2e: ping_group_range $(cat /proc/sys/net/ipv4/ping_group_range)" \
-	    "(root's gid 0 outside: raw socket)" >&2
+	echo "e2e: ping_group_range" \
+	    "$(cat /proc/sys/net/ipv4/ping_group_range)" >&2
 }
 
 icmp_teardown()
@@ -83,8 +83,9 @@ icmp_teardown()
 th_inechos()
 {
 	ip netns exec "$TH" awk '$1 == "Icmp:" {
-		if (!n++) { for (i = 2; i <= NF; i++) if ($i == "InEchos") c = i }
-		else print $c }' /proc/net/snmp
+		if (n++) { print $c; next }
+		for (i = 2; i <= NF; i++) if ($i == "InEchos") c = i
+	}' /proc/net/snmp
 }
 
 # The end of every body: stop, and no sanitizer report anywhere.
