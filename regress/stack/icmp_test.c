@@ -457,6 +457,58 @@ send_unreach(const uint8_t *req, size_t reqlen)
 }
 
 /*
+ * An echo nobody will answer (the kernel ignores echoes now; a sniffer
+ * socket learns the id and seq that went out), then an error quoting an
+ * echo with another id, then one quoting ours: only ours reaches the
+ * guest, about the guest's echo (seq 3).
+ */
+static void
+check_errqueue(struct fake *f, int raw)
+{
+	uint8_t b[2100], req[64];
+	size_t n;
+	int fd, i, peer;
+
+	ATF_REQUIRE((fd = open("/proc/sys/net/ipv4/icmp_echo_ignore_all",
+	    O_WRONLY)) != -1);
+	ATF_REQUIRE_EQ(write(fd, "1", 1), 1);
+	close(fd);
+	ATF_REQUIRE((peer = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK,
+	    IPPROTO_ICMP)) != -1);
+	n = echo_dgram(b, A("127.0.0.1"), 0x5151, 3, 0);
+	stack_input(f->s, b, n);
+	for (i = 0; i < 100; i++) {
+		if (recv(peer, b, sizeof(b), 0) == 20 + 8 && b[20] == 8)
+			break;
+		usleep(10000);
+	}
+	ATF_REQUIRE(i < 100);
+	memcpy(req, b + 20, 8);
+	close(peer);
+	req[4] ^= 0x55;		/* someone else's echo, same seq */
+	send_unreach(req, 8);
+	/* A ping socket never sees it: the kernel matches the id. */
+	for (i = 0; i < 20 && stack_stats(f->s)->icmp_foreign == 0; i++)
+		fake_poll(f, 10);
+	ATF_CHECK_EQ(stack_stats(f->s)->icmp_foreign, (uint64_t)raw);
+	ATF_CHECK_EQ(stack_stats(f->s)->icmp_unreach_out, 0);
+	req[4] ^= 0x55;		/* ours */
+	send_unreach(req, 8);
+	for (i = 0; i < 200 && stack_stats(f->s)->icmp_unreach_out == 0; i++)
+		fake_poll(f, 10);
+	fake_poll(f, 50);
+	ATF_CHECK_EQ(stack_stats(f->s)->icmp_unreach_out, 1);
+	ATF_CHECK_EQ(stack_stats(f->s)->icmp_foreign, (uint64_t)raw);
+	ATF_REQUIRE_EQ(f->nout, 1);
+	check_unreach(f, 0, 3, 1);
+	/* About the guest's own echo (seq 3), from the destination. */
+	ATF_CHECK(memcmp(f->out[0].p + 12, &(in_addr_t){ A("127.0.0.1") },
+	    4) == 0);
+	ATF_CHECK_EQ(get16(f->out[0].p + 28 + 20 + 6), 3);
+	ATF_CHECK_EQ(get16(f->out[0].p + 28 + 20 + 4), 0x5151);
+}
+
+/*
  * The parent's socket where root may not have ping sockets (a new
  * namespace's ping_group_range is "1 0"): a raw socket, and the stack
  * pings loopback through it; then an ICMP error about one echo comes
@@ -466,10 +518,10 @@ ATF_TC_WITHOUT_HEAD(echo_real_raw_socket);
 ATF_TC_BODY(echo_real_raw_socket, tc)
 {
 	struct fake f;
-	uint8_t b[2100], req[64];
+	uint8_t b[2100];
 	socklen_t len;
 	size_t n;
-	int fd, i, type, peer;
+	int fd, i, type;
 
 	if (private_netns() == -1)
 		atf_tc_skip("needs root to create a network namespace");
@@ -497,47 +549,45 @@ ATF_TC_BODY(echo_real_raw_socket, tc)
 	ATF_CHECK_EQ(stack_stats(f.s)->icmp_foreign, 0);
 	fake_clear(&f);
 
-	/*
-	 * An echo nobody will answer (the kernel ignores echoes now; a
-	 * sniffer socket learns the id and seq the stack used), then an
-	 * error about an echo with another id, and one about it.
-	 */
-	ATF_REQUIRE((fd = open("/proc/sys/net/ipv4/icmp_echo_ignore_all",
+	check_errqueue(&f, 1);
+	fake_done(&f);
+}
+
+/* Where root may have ping sockets, the parent makes one: same paths. */
+ATF_TC_WITHOUT_HEAD(echo_real_ping_broker);
+ATF_TC_BODY(echo_real_ping_broker, tc)
+{
+	struct fake f;
+	uint8_t b[2100];
+	socklen_t len;
+	size_t n;
+	int fd, i, type, ok;
+
+	if (private_netns() == -1)
+		atf_tc_skip("needs root to create a network namespace");
+	ATF_REQUIRE((fd = open("/proc/sys/net/ipv4/ping_group_range",
 	    O_WRONLY)) != -1);
-	ATF_REQUIRE_EQ(write(fd, "1", 1), 1);
+	ok = write(fd, "0 2147483647", 12) == 12;
 	close(fd);
-	ATF_REQUIRE((peer = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK,
-	    IPPROTO_ICMP)) != -1);
-	n = echo_dgram(b, A("127.0.0.1"), 0x5151, 3, 0);
+	ATF_REQUIRE(ok);
+	fake_init(&f);
+	fake_start(&f);
+	n = echo_dgram(b, A("127.0.0.1"), 0x6161, 1, 64);
 	stack_input(f.s, b, n);
-	for (i = 0; i < 100; i++) {
-		if (recv(peer, b, sizeof(b), 0) == 20 + 8 && b[20] == 8)
-			break;
-		usleep(10000);
-	}
-	ATF_REQUIRE(i < 100);
-	memcpy(req, b + 20, 8);
-	close(peer);
-	req[4] ^= 0x55;		/* someone else's echo, same seq */
-	send_unreach(req, 8);
-	for (i = 0; i < 200 && stack_stats(f.s)->icmp_foreign == 0; i++)
+	ATF_REQUIRE_EQ(f.nreq, 1);
+	ATF_REQUIRE((fd = broker_socket(IPPROTO_ICMP, A("127.0.0.1"), 0))
+	    != -1);
+	len = sizeof(type);
+	ATF_REQUIRE(getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
+	ATF_CHECK_EQ(type, SOCK_DGRAM);
+	f.req[0].answered = 1;
+	stack_socket_reply(f.s, f.req[0].id, fd, 0);
+	for (i = 0; i < 200 && f.nout < 1; i++)
 		fake_poll(&f, 10);
-	ATF_CHECK_EQ(stack_stats(f.s)->icmp_foreign, 1);
-	ATF_CHECK_EQ(stack_stats(f.s)->icmp_unreach_out, 0);
-	req[4] ^= 0x55;		/* ours */
-	send_unreach(req, 8);
-	for (i = 0; i < 200 && stack_stats(f.s)->icmp_unreach_out == 0; i++)
-		fake_poll(&f, 10);
-	fake_poll(&f, 50);
-	ATF_CHECK_EQ(stack_stats(f.s)->icmp_unreach_out, 1);
-	ATF_CHECK_EQ(stack_stats(f.s)->icmp_foreign, 1);
 	ATF_REQUIRE_EQ(f.nout, 1);
-	check_unreach(&f, 0, 3, 1);
-	/* About the guest's own echo (seq 3), from the destination. */
-	ATF_CHECK(memcmp(f.out[0].p + 12, &(in_addr_t){ A("127.0.0.1") },
-	    4) == 0);
-	ATF_CHECK_EQ(get16(f.out[0].p + 28 + 20 + 6), 3);
-	ATF_CHECK_EQ(get16(f.out[0].p + 28 + 20 + 4), 0x5151);
+	check_echo_reply(&f, 0, A("127.0.0.1"), 0x6161, 1, 64);
+	fake_clear(&f);
+	check_errqueue(&f, 0);
 	fake_done(&f);
 }
 
@@ -738,6 +788,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, echo_raw);
 	ATF_TP_ADD_TC(tp, echo_raw_options);
 	ATF_TP_ADD_TC(tp, echo_real_raw_socket);
+	ATF_TP_ADD_TC(tp, echo_real_ping_broker);
 	ATF_TP_ADD_TC(tp, echo_refused);
 	ATF_TP_ADD_TC(tp, error_rules);
 	return atf_no_error();
