@@ -219,6 +219,26 @@ engine_test_exec(const struct imsg *imsg)
 }
 #endif
 
+/* slirpctl(8) asked the parent for our counters. */
+static void
+engine_stats(const struct imsg *imsg)
+{
+	struct engine_stats es;
+	struct unit *u;
+
+	if (imsg_get_len(imsg) != 0 || eng.stack == NULL)
+		fatalx("%s: bad STATS_REQ", __func__);
+	memset(&es, 0, sizeof(es));
+	es.sessid = eng.cfg.sessid;
+	es.stack = *stack_stats(eng.stack);
+	TAILQ_FOREACH(u, &eng.units, entry)
+		if (es.nunits < ENGINE_MAXUNITS)
+			es.unit[es.nunits++] = *unit_stats(u);
+	/* Written by the event loop (syscall: sendmsg). */
+	(void)imsg_compose(&eng.ibuf, IMSG_ENG_STATS, eng.cfg.sessid, 0, -1,
+	    &es, sizeof(es));
+}
+
 /* One message from the parent (trusted, but still checked). */
 static void
 engine_dispatch_one(struct imsg *imsg)
@@ -251,6 +271,9 @@ engine_dispatch_one(struct imsg *imsg)
 		break;
 	case IMSG_ENG_EXIT:
 		engine_end(ENDED_NORMAL);
+	case IMSG_ENG_STATS_REQ:
+		engine_stats(imsg);
+		break;
 #ifdef SLIRPD_TESTING
 	case IMSG_TEST_SYSCALL:
 		engine_test_syscall(imsg);

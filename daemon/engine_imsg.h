@@ -15,6 +15,9 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "stack.h"
+#include "unit.h"
+
 #define ENGINE_CHANNEL_FD	3	/* where a child finds its channel */
 #define ENGINE_MAXUNITS		8
 #define ENGINE_NAMELEN		64
@@ -35,6 +38,8 @@ enum engine_imsg_type {
 	IMSG_TEST_EXEC,		/* struct eng_exec_req: try an exec target */
 	IMSG_TEST_RESULT,	/* NUL-terminated text, logged by the parent */
 	IMSG_TEST_SOCK,		/* struct sock_req: ask the broker for it */
+	IMSG_ENG_STATS_REQ = 150, /* no payload (slirpctl show) */
+	IMSG_ENG_STATS,		/* struct engine_stats, the answer */
 };
 
 struct engine_config {
@@ -80,6 +85,14 @@ struct eng_exec_reply {
 
 struct engine_ended {
 	uint32_t	reason;		/* ENDED_* of client_imsg.h */
+};
+
+/* The session's counters, for slirpctl(8); relayed to it unchanged. */
+struct engine_stats {
+	uint32_t	sessid;
+	uint32_t	nunits;			/* unit[] entries in use */
+	struct stack_stats stack;
+	struct unit_stats unit[ENGINE_MAXUNITS];
 };
 
 #define TEST_SYSCALL_OPEN	1

@@ -76,6 +76,7 @@ TAILQ_HEAD(client_head, client);
 struct session {
 	TAILQ_ENTRY(session) entry;
 	uint32_t	 id;
+	uint64_t	 started;	/* parent_now() at start (slirpctl) */
 	char		 user[64];
 	uid_t		 uid;
 	gid_t		 gid;
@@ -131,6 +132,7 @@ int	 proc_child_main(const char *role, int debug, int verbose);
 
 /* parent.c */
 uint64_t parent_now(void);
+int	 parent_reload(void);	/* SIGHUP, slirpctl reload; -1: kept old */
 
 /* listener.c */
 int	 client_timeouts(void);

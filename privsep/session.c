@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "client_imsg.h"
+#include "control.h"
 #include "engine_imsg.h"
 #include "exec_imsg.h"
 #include "log.h"
@@ -164,6 +165,7 @@ session_start(struct client *cl)
 		return NULL;
 	}
 	s->id = penv->next_sessid++;
+	s->started = parent_now();
 	s->uid = cl->uid;
 	s->gid = cl->gid;
 	strlcpy(s->user, cl->user, sizeof(s->user));
@@ -240,6 +242,7 @@ session_free(struct session *s)
 		s->client->sess = NULL;
 		client_dead(s->client);
 	}
+	control_session_gone(s);
 	TAILQ_REMOVE(&penv->sessions, s, entry);
 	log_info("session %u: ended (%s)", s->id,
 	    s->reason == ENDED_NORMAL ? "normal" :
@@ -371,6 +374,9 @@ session_engine_msg(struct session *s, struct child *c, struct imsg *imsg)
 		return broker_request(s, c, imsg->data, imsg_get_len(imsg));
 	case IMSG_ENG_EXEC_REQ:
 		return c->ready ? session_exec_req(s, imsg) : -1;
+	case IMSG_ENG_STATS:
+		return c->ready ? control_engine_stats(s, imsg->data,
+		    imsg_get_len(imsg)) : -1;
 	case IMSG_ENG_ENDED:
 		if (imsg_get_len(imsg) != sizeof(ee))
 			return -1;
