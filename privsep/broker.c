@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/icmp.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,49 @@
 #include "engine_imsg.h"
 #include "log.h"
 #include "parent.h"
+
+/*
+ * ICMP echo for the engine.  A ping socket (SOCK_DGRAM) first: the
+ * kernel lets it send echo requests only, writes the echo id itself and
+ * hands back only the replies to it.  It needs the host's
+ * net.ipv4.ping_group_range to include gid 0, which Debian's default
+ * ("1 0") does not; then socket() fails with EACCES and we fall back to
+ * a raw ICMP socket (we are root, with CAP_NET_RAW).  The engine reads
+ * whole IP datagrams from it and must pick its own id; the filter below
+ * keeps everything but echo replies out of its queue.  The
+ * sandbox lets the engine set SOL_SOCKET options only, so it cannot
+ * turn on IP_HDRINCL or change the filter (sandbox.c).
+ */
+static int
+broker_raw_icmp(void)
+{
+	static int told;
+	struct icmp_filter filt;
+	int fd, saved;
+
+	if (!told) {
+		log_info("%s: no ping sockets for gid 0 "
+		    "(net.ipv4.ping_group_range): raw ICMP sockets", __func__);
+		told = 1;
+	}
+
+	if ((fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_ICMP)) == -1)
+		return -1;
+	/*
+	 * A set bit drops that type: echo replies only.  Errors about our
+	 * echoes come through the error queue (IP_RECVERR, below), with
+	 * the other ICMP sockets'.
+	 */
+	filt.data = ~(1U << ICMP_ECHOREPLY);
+	if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
 
 /* Returns a connected (or connecting) socket, or -1 with errno set. */
 int
@@ -32,11 +76,6 @@ broker_socket(int proto, in_addr_t addr, in_port_t port)
 		type = SOCK_DGRAM;
 		break;
 	case IPPROTO_ICMP:
-		/*
-		 * A ping socket: needs net.ipv4.ping_group_range to
-		 * include gid 0 (slirpd.8).  The kernel writes the echo
-		 * id itself, so the engine cannot spoof other flows.
-		 */
 		type = SOCK_DGRAM;
 		port = 0;
 		break;
@@ -45,8 +84,22 @@ broker_socket(int proto, in_addr_t addr, in_port_t port)
 		return -1;
 	}
 	if ((fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    proto)) == -1)
+	    proto)) == -1 && (proto != IPPROTO_ICMP || errno != EACCES ||
+	    (fd = broker_raw_icmp()) == -1))
 		return -1;
+	/*
+	 * Without IP_RECVERR the kernel reports only "hard" ICMP errors
+	 * on an ICMP socket, never host or net unreachable; with it the
+	 * engine reads each from the error queue, with type, code and the
+	 * echo it was about (icmp.c).
+	 */
+	if (proto == IPPROTO_ICMP && setsockopt(fd, IPPROTO_IP, IP_RECVERR,
+	    &(int){ 1 }, sizeof(int)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = addr;
@@ -184,6 +237,19 @@ broker_request(struct session *s, struct child *c, const void *data,
 		log_debug("%s: session %u: %s to %s:%u: %s", __func__, s->id,
 		    proto_name(req.proto), abuf, ntohs(req.port),
 		    strerror(errno));
+	} else if (req.proto == IPPROTO_UDP &&
+	    !broker_resolver(req.proto, req.addr, req.port) &&
+	    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 },
+	    sizeof(int)) == -1) {
+		/*
+		 * The guest's UDP: host and net unreachable reach udp.c
+		 * only through the error queue (the DNS relay's upstream
+		 * sockets do without: dns.c reads no error queue).
+		 */
+		rep.error = errno;
+		close(fd);
+		fd = -1;
+		log_warn("%s: session %u: IP_RECVERR", __func__, s->id);
 	} else
 		log_debug("%s: session %u: %s to %s:%u: fd passed", __func__,
 		    s->id, proto_name(req.proto), abuf, ntohs(req.port));

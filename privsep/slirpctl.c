@@ -60,7 +60,7 @@ static const struct counter stack_counters[] = {
 	SC(tcp_keepalive_drop), SC(tcp_rcvwnd_drop), SC(tcp_delack),
 	SC(tcp_bad_opt), SC(tcp_flow_limit), SC(tcp_timeout), SC(tcp_paws),
 	SC(tcp_challenge), SC(tcp_ack_bad), SC(tcp_rexmt_sack), SC(tcp_tlp),
-	SC(sock_req), SC(sock_fail),
+	SC(sock_req), SC(sock_fail), SC(icmp_foreign),
 };
 #undef SC
 /*
