@@ -1161,7 +1161,8 @@ ppp_new(const struct ppp_config *c, uint64_t now)
 	p->ask_mru = p->our_mru != PPP_MRU_DEFAULT;
 	p->our_accm = p->cfg.asyncmap;
 	p->ask_accm = p->our_accm != 0xffffffff;
-	p->our_magic = ppp_magic();
+	/* A fixed first magic lets tests and fuzzers complete LCP. */
+	p->our_magic = p->cfg.magic != 0 ? p->cfg.magic : ppp_magic();
 	p->ask_magic = 1;
 	p->ask_pfc = !p->cfg.no_pfc;
 	p->ask_acfc = !p->cfg.no_acfc;

@@ -48,6 +48,7 @@ struct ppp_config {
 	unsigned int	max_failure;	/* 5 */
 	unsigned int	echo_interval;	/* s; 0: no echoes */
 	unsigned int	echo_failure;	/* unanswered echoes: link down */
+	uint32_t	magic;		/* first magic number; 0: random */
 };
 
 struct ppp_stats {
