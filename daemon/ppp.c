@@ -10,10 +10,12 @@
 
 #include "log.h"
 #include "ppp.h"
+#include "vj.h"
 
 #define CTL_MAX		16384	/* encoded control frames waiting */
 #define OPT_MAX		256	/* our requests and replies */
 #define LOOP_LIMIT	5	/* own magic seen this often: looped back */
+#define PPP_VJBUF	(65535 + 256)	/* a datagram and a rebuilt header */
 
 /* Packet codes (RFC 1661 5). */
 enum {
@@ -82,6 +84,14 @@ struct ppp {
 	uint8_t		 echo_id;
 	/* IPCP. */
 	int		 ask_addr;
+	int		 ask_vj;	/* we offer to receive VJ */
+	unsigned int	 vj_rx_slots;
+	int		 vj_rx;		/* the peer acked: it may send VJ */
+	int		 vj_tx, vj_cid;	/* the peer asked: we compress */
+	unsigned int	 vj_tx_slots;
+	struct vj	*vj;		/* while IPCP is up with VJ */
+	uint8_t		*vjbuf;
+	uint64_t	 errs_seen;	/* decoder errors: VJ must resync */
 	/* Output. */
 	struct hdlc_xmap txmap;
 	uint8_t		 ctl[CTL_MAX];
@@ -1001,12 +1011,48 @@ ipcp_req(struct fsm *f, uint8_t *o)
 {
 	struct ppp *p = f->ppp;
 
-	if (!p->ask_addr)
-		return 0;
-	o[0] = IO_ADDR;
-	o[1] = 6;
-	memcpy(o + 2, &p->cfg.our_addr, 4);	/* network order already */
-	return 6;
+	size_t n = 0;
+
+	if (p->ask_vj) {
+		o[n] = IO_COMP;
+		o[n + 1] = 6;
+		put16(o + n + 2, PPP_VJC);
+		o[n + 4] = (uint8_t)(p->vj_rx_slots - 1);	/* Max-Slot-Id */
+		o[n + 5] = 1;		/* we take an elided slot id */
+		n += 6;
+	}
+	if (p->ask_addr) {
+		o[n] = IO_ADDR;
+		o[n + 1] = 6;
+		/* Network order already. */
+		memcpy(o + n + 2, &p->cfg.our_addr, 4);
+		n += 6;
+	}
+	return n;
+}
+
+/* The peer's IP-Compression-Protocol: what it can receive. */
+static void
+ipcp_vj(struct ppp *p, struct verdict *v, const uint8_t *opt, size_t ol)
+{
+	uint8_t fix[6];
+
+	if (!p->cfg.vj) {
+		verdict_rej(v, opt, ol);
+		return;
+	}
+	if (ol == 6 && get16(opt + 2) == PPP_VJC && opt[5] <= 1) {
+		p->vj_tx = 1;
+		p->vj_tx_slots = (unsigned int)opt[4] + 1;
+		p->vj_cid = opt[5];
+		return;
+	}
+	fix[0] = IO_COMP;
+	fix[1] = 6;
+	put16(fix + 2, PPP_VJC);
+	fix[4] = (uint8_t)(p->cfg.vj_slots - 1);
+	fix[5] = 1;
+	verdict_nak(v, fix, 6);
 }
 
 /* An address option: ack want, nak anything else with want. */
@@ -1043,9 +1089,13 @@ ipcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 		*olen = len;
 		return C_CONFREJ;
 	}
+	p->vj_tx = 0;
 	for (i = 0; i < len; i += ol) {
 		ol = d[i + 1];
 		switch (d[i]) {
+		case IO_COMP:
+			ipcp_vj(p, &v, d + i, ol);
+			break;
 		case IO_ADDR:
 			ipcp_addr(&v, d + i, ol, p->cfg.peer_addr);
 			break;
@@ -1054,7 +1104,7 @@ ipcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 			ipcp_addr(&v, d + i, ol, p->cfg.dns_addr);
 			break;
 		default:
-			/* IP-Addresses, VJ (not yet), NBNS... */
+			/* IP-Addresses, NBNS... */
 			verdict_rej(&v, d + i, ol);
 			break;
 		}
@@ -1065,8 +1115,23 @@ ipcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 static int
 ipcp_rcn(struct fsm *f, const uint8_t *d, size_t len)
 {
+	struct ppp *p = f->ppp;
+	size_t i;
+
+	if (!opts_valid(d, len))
+		return -1;
 	/* Our address is the host's: it is not up for negotiation. */
-	return opts_valid(d, len) ? 0 : -1;
+	for (i = 0; i < len; i += d[i + 1]) {
+		if (d[i] != IO_COMP)
+			continue;
+		/* Fewer slots, or no VJ at all. */
+		if (d[i + 1] == 6 && get16(d + i + 2) == PPP_VJC &&
+		    d[i + 4] + 1U < p->vj_rx_slots)
+			p->vj_rx_slots = d[i + 4] + 1U;
+		else if (d[i + 1] != 6 || get16(d + i + 2) != PPP_VJC)
+			p->ask_vj = 0;
+	}
+	return 0;
 }
 
 static int
@@ -1076,24 +1141,54 @@ ipcp_rcj(struct fsm *f, const uint8_t *d, size_t len)
 
 	if (!opts_valid(d, len))
 		return -1;
-	for (i = 0; i < len; i += d[i + 1])
+	for (i = 0; i < len; i += d[i + 1]) {
 		if (d[i] == IO_ADDR)
 			f->ppp->ask_addr = 0;
+		if (d[i] == IO_COMP)
+			f->ppp->ask_vj = 0;
+	}
 	return 0;
+}
+
+static void
+ipcp_vj_free(struct ppp *p)
+{
+	vj_free(p->vj);
+	free(p->vjbuf);
+	p->vj = NULL;
+	p->vjbuf = NULL;
 }
 
 static void
 ipcp_up(struct fsm *f)
 {
+	struct ppp *p = f->ppp;
 	struct in_addr a;
 
-	memcpy(&a, &f->ppp->cfg.peer_addr, 4);
-	log_info("%s: IPCP up: peer %s", __func__, inet_ntoa(a));
+	p->vj_rx = p->ask_vj;
+	ipcp_vj_free(p);
+	if (p->vj_rx || p->vj_tx) {
+		p->vj = vj_new(p->vj_tx ? p->vj_tx_slots : 1,
+		    p->vj_rx ? p->vj_rx_slots : 1);
+		p->vjbuf = malloc(PPP_VJBUF);
+		if (p->vj == NULL || p->vjbuf == NULL) {
+			log_warnx("%s: no memory for VJ", __func__);
+			ipcp_vj_free(p);
+			p->vj_rx = p->vj_tx = 0;
+		}
+		p->errs_seen = p->dec.bad_fcs + p->dec.aborts +
+		    p->dec.too_long;
+	}
+	memcpy(&a, &p->cfg.peer_addr, 4);
+	log_info("%s: IPCP up: peer %s, VJ in %s, out %s", __func__,
+	    inet_ntoa(a), p->vj_rx ? "on" : "off", p->vj_tx ? "on" : "off");
 }
 
 static void
 ipcp_down(struct fsm *f)
 {
+	ipcp_vj_free(f->ppp);
+	f->ppp->vj_rx = 0;
 	log_info("%s: IPCP down", __func__);
 }
 
@@ -1112,7 +1207,8 @@ ppp_default_config(struct ppp_config *c)
 	c->dns_addr = inet_addr("10.0.2.3");
 	c->mru = PPP_MRU_DEFAULT;
 	c->asyncmap = 0;
-	c->vj_slots = 16;
+	c->vj = 1;
+	c->vj_slots = VJ_SLOTS_DEFAULT;
 	c->restart_ms = 3000;
 	c->max_configure = 10;
 	c->max_terminate = 2;
@@ -1169,6 +1265,10 @@ ppp_new(const struct ppp_config *c, uint64_t now)
 	p->peer_mru = PPP_MRU_DEFAULT;
 	p->peer_accm = 0xffffffff;
 	p->ask_addr = 1;
+	if (p->cfg.vj_slots < VJ_SLOTS_MIN || p->cfg.vj_slots > VJ_SLOTS_MAX)
+		p->cfg.vj_slots = VJ_SLOTS_DEFAULT;
+	p->ask_vj = p->cfg.vj;
+	p->vj_rx_slots = p->cfg.vj_slots;
 	ppp_txmap(p, 0xffffffff);
 	fsm_init(&p->lcp, p, "LCP", PPP_LCP, &lcp_ops);
 	fsm_init(&p->ipcp, p, "IPCP", PPP_IPCP, &ipcp_ops);
@@ -1184,6 +1284,7 @@ ppp_free(struct ppp *p)
 	if (p == NULL)
 		return;
 	hdlc_dec_free(&p->dec);
+	ipcp_vj_free(p);
 	free(p);
 }
 
@@ -1192,6 +1293,28 @@ struct ppp_in {
 	void		(*deliver)(void *, const uint8_t *, size_t);
 	void		*arg;
 };
+
+static void
+ppp_vj_input(struct ppp *p, struct ppp_in *in, uint16_t proto,
+    const uint8_t *f, size_t len)
+{
+	uint64_t errs = p->dec.bad_fcs + p->dec.aborts + p->dec.too_long;
+	size_t n;
+
+	/* A frame was lost since the last one: VJ must resync. */
+	if (errs != p->errs_seen) {
+		p->errs_seen = errs;
+		vj_lost(p->vj);
+	}
+	if (len > p->our_mru || vj_uncompress(p->vj, proto == PPP_VJC ?
+	    VJ_TYPE_COMPRESSED_TCP : VJ_TYPE_UNCOMPRESSED_TCP, f, len,
+	    p->vjbuf, PPP_VJBUF, &n) == -1) {
+		p->st.ip_drop++;
+		return;
+	}
+	p->st.ip_in++;
+	in->deliver(in->arg, p->vjbuf, n);
+}
 
 /* One frame from the decoder, FCS removed. */
 static void
@@ -1245,6 +1368,13 @@ ppp_frame(void *arg, const uint8_t *f, size_t len)
 		p->st.ip_in++;
 		in->deliver(in->arg, f, len);
 		return;
+	case PPP_VJC:
+	case PPP_VJUC:
+		if (p->ipcp.state == PPP_OPENED && p->vj_rx) {
+			ppp_vj_input(p, in, proto, f, len);
+			return;
+		}
+		break;
 	}
 	/* Unknown (or unnegotiated) protocol: Protocol-Reject it. */
 	if (p->lcp.state != PPP_OPENED)
@@ -1284,6 +1414,8 @@ ppp_encode_ip(struct ppp *p, uint8_t *out, const uint8_t *pkt, size_t len)
 {
 	uint8_t hdr[4];
 	size_t h = 0;
+	uint16_t proto;
+	int type;
 
 	if (p->ipcp.state != PPP_OPENED || len > p->peer_mru) {
 		p->st.ip_drop++;
@@ -1293,9 +1425,19 @@ ppp_encode_ip(struct ppp *p, uint8_t *out, const uint8_t *pkt, size_t len)
 		hdr[h++] = 0xff;
 		hdr[h++] = 0x03;
 	}
+	proto = PPP_IP;
+	if (p->vj_tx && p->vj != NULL) {
+		type = vj_compress(p->vj, pkt, len, p->vjbuf, PPP_VJBUF, &len,
+		    p->vj_cid);
+		pkt = p->vjbuf;
+		if (type == VJ_TYPE_COMPRESSED_TCP)
+			proto = PPP_VJC;
+		else if (type == VJ_TYPE_UNCOMPRESSED_TCP)
+			proto = PPP_VJUC;
+	}
 	if (!p->peer_pfc)
 		hdr[h++] = 0x00;
-	hdr[h++] = PPP_IP;
+	hdr[h++] = (uint8_t)proto;
 	p->st.ip_out++;
 	p->st.frames_out++;
 	return hdlc_encode(out, &p->txmap, hdr, h, pkt, len);
@@ -1415,4 +1557,8 @@ ppp_lcp_info(const struct ppp *p, struct ppp_lcp_info *i)
 	i->peer_magic = p->peer_magic;
 	i->peer_pfc = p->peer_pfc;
 	i->peer_acfc = p->peer_acfc;
+	i->vj_tx = p->vj_tx && p->vj != NULL;
+	i->vj_tx_slots = p->vj_tx_slots;
+	i->vj_rx = p->vj_rx && p->vj != NULL;
+	i->vj_rx_slots = p->vj_rx_slots;
 }

@@ -40,7 +40,7 @@ struct ppp_config {
 	uint32_t	asyncmap;	/* our receive ACCM to ask for */
 	struct hdlc_xmap escape;	/* escape these always (`escape`) */
 	int		no_pfc, no_acfc; /* -pc, -ac */
-	int		vj;		/* offer/accept VJ (needs vj.c) */
+	int		vj;		/* offer/accept VJ (-vj: 0) */
 	unsigned int	vj_slots;
 	unsigned int	restart_ms;	/* 3000 */
 	unsigned int	max_configure;	/* 10 */
@@ -68,6 +68,7 @@ enum ppp_state {
 };
 
 struct ppp;
+struct vj;
 
 void	 ppp_default_config(struct ppp_config *);
 /* The line is up: LCP starts (sends its Configure-Request). */
@@ -103,6 +104,8 @@ struct ppp_lcp_info {
 	int		pfc, acfc;		/* the peer may send compressed */
 	int		vj_tx;			/* we compress for the peer */
 	unsigned int	vj_tx_slots;
+	int		vj_rx;			/* the peer compresses */
+	unsigned int	vj_rx_slots;
 };
 void	 ppp_lcp_info(const struct ppp *, struct ppp_lcp_info *);
 

@@ -10,7 +10,9 @@
 
 #include "ppp.h"
 #include "unit.h"
+#include "vj.h"
 
+#define UNIT_VJBUF	(65535 + 256)	/* a datagram and a rebuilt header */
 #define UNIT_WSIZE	(SLIP_ENCMAX(65535) + 1024)
 #define UNIT_QMAX_FAST	(256 * 1024)	/* baud unknown: a pty */
 #define UNIT_QMAX_MIN	(16 * 1024)
@@ -76,6 +78,8 @@ unit_free(struct unit *u)
 		}
 	slip_dec_free(&u->dec);
 	ppp_free(u->ppp);
+	vj_free(u->vj);
+	free(u->vjbuf);
 	free(u->rbuf);
 	free(u->wbuf);
 	free(u);
@@ -117,6 +121,88 @@ unit_keys(struct unit *u, uint64_t now, const uint8_t *b, size_t n)
 	return u->kchar == '0' ? UNIT_ZEROS : UNIT_ONES;
 }
 
+/* What unit_slip_frame() needs to hand a frame on. */
+struct unit_rx {
+	struct unit	*u;
+	void		(*deliver)(void *, const uint8_t *, size_t);
+	void		*arg;
+};
+
+/* VJ state and its scratch buffer, for CSLIP or for SLIP_AUTO to try. */
+static int
+unit_vj_alloc(struct unit *u)
+{
+	unsigned int n = u->vjslots ? u->vjslots : VJ_SLOTS_DEFAULT;
+
+	if (u->vj == NULL && (u->vj = vj_new(n, n)) == NULL)
+		return -1;
+	if (u->vjbuf == NULL && (u->vjbuf = malloc(UNIT_VJBUF)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * A frame lost on the line (bad escape, too long, abandoned) leaves the
+ * peer's compressor ahead of us: the decompressor must resynchronise.
+ */
+static void
+unit_vj_damage(struct unit *u)
+{
+	uint64_t d = u->dec.too_long + u->dec.bad_esc + u->st.stale;
+
+	if (d != u->vjdamage) {
+		u->vjdamage = d;
+		if (u->vj != NULL)
+			vj_lost(u->vj);
+	}
+}
+
+/*
+ * One SLIP frame.  The top bits of its first byte tell CSLIP's packet
+ * types apart (RFC 1144): 0x4_ IP, 0x7_ uncompressed TCP, 0x80 set
+ * compressed TCP.  SLIP_AUTO stays plain SLIP until a VJ frame really
+ * decompresses (a stray 0x80 byte of line noise must not switch a plain
+ * SLIP guest to CSLIP: it could not read our output any more); a frame
+ * that does not is handed on as plain SLIP would, and IP drops it.
+ */
+static void
+unit_slip_frame(void *arg, const uint8_t *p, size_t len)
+{
+	struct unit_rx *rx = arg;
+	struct unit *u = rx->u;
+	int type = VJ_TYPE_SLIP(p[0]);
+	size_t n;
+
+	unit_vj_damage(u);
+	switch (u->framing) {
+	case UNIT_CSLIP:
+		if (vj_uncompress(u->vj, type, p, len, u->vjbuf, UNIT_VJBUF,
+		    &n) == 0)
+			rx->deliver(rx->arg, u->vjbuf, n);
+		return;
+	case UNIT_SLIP:
+		if (type == VJ_TYPE_UNCOMPRESSED_TCP ||
+		    type == VJ_TYPE_COMPRESSED_TCP) {
+			u->st.vj_refused++;
+			return;
+		}
+		break;
+	case UNIT_SLIP_AUTO:
+		if ((type == VJ_TYPE_UNCOMPRESSED_TCP ||
+		    type == VJ_TYPE_COMPRESSED_TCP) && unit_vj_alloc(u) == 0 &&
+		    vj_uncompress(u->vj, type, p, len, u->vjbuf, UNIT_VJBUF,
+		    &n) == 0) {
+			u->framing = UNIT_CSLIP;
+			rx->deliver(rx->arg, u->vjbuf, n);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	rx->deliver(rx->arg, p, len);
+}
+
 static void
 unit_sync_stats(struct unit *u)
 {
@@ -140,6 +226,7 @@ int
 unit_input(struct unit *u, uint64_t now,
     void (*deliver)(void *, const uint8_t *, size_t), void *arg)
 {
+	struct unit_rx rx = { u, deliver, arg };
 	ssize_t n;
 	int ev;
 
@@ -165,10 +252,11 @@ unit_input(struct unit *u, uint64_t now,
 	}
 	u->lastin = now;
 	ev = unit_keys(u, now, u->rbuf, (size_t)n);
-	slip_decode(&u->dec, u->rbuf, (size_t)n, deliver, arg);
+	slip_decode(&u->dec, u->rbuf, (size_t)n, unit_slip_frame, &rx);
 	if (ev != UNIT_OK)
 		slip_dec_reset(&u->dec);
 	unit_sync_stats(u);
+	unit_vj_damage(u);
 	return ev;
 }
 
@@ -230,7 +318,7 @@ unit_fill(struct unit *u)
 {
 	struct upkt *p;
 	size_t n;
-	int i;
+	int i, type;
 
 	if (u->framing == UNIT_PPP)
 		return unit_ppp_fill(u);
@@ -246,7 +334,14 @@ unit_fill(struct unit *u)
 		 */
 		if (u->wlen > 0)
 			u->wlen--;
-		n = slip_encode(u->wbuf + u->wlen, p->data, p->len);
+		if (u->framing == UNIT_CSLIP) {
+			/* Never larger than the datagram (vj.h). */
+			type = vj_compress(u->vj, p->data, p->len, u->vjbuf,
+			    UNIT_VJBUF, &n, 1);
+			u->vjbuf[0] = VJ_SLIP_MARK(type, u->vjbuf[0]);
+			n = slip_encode(u->wbuf + u->wlen, u->vjbuf, n);
+		} else
+			n = slip_encode(u->wbuf + u->wlen, p->data, p->len);
 		u->wlen += n;
 		u->qbytes -= p->len;
 		u->st.frames_out++;
@@ -301,9 +396,13 @@ int
 unit_set_framing(struct unit *u, enum unit_framing f)
 {
 	switch (f) {
+	case UNIT_CSLIP:
+		if (unit_vj_alloc(u) == -1)
+			return -1;
+		u->framing = f;
+		return 0;
 	case UNIT_SLIP_AUTO:
 	case UNIT_SLIP:
-	case UNIT_CSLIP:
 		u->framing = f;
 		return 0;
 	case UNIT_PPP:
@@ -341,4 +440,13 @@ int64_t
 unit_next_timer(const struct unit *u, uint64_t now)
 {
 	return u->ppp == NULL ? -1 : ppp_next_timer(u->ppp, now);
+}
+
+int
+unit_set_vj_slots(struct unit *u, unsigned int n)
+{
+	if (n > VJ_SLOTS_MAX || u->vj != NULL)
+		return -1;
+	u->vjslots = n;
+	return 0;
 }

@@ -17,6 +17,8 @@
 #include "hdlc.h"
 #include "ppp.h"
 #include "unit.h"
+#include "vj.h"
+#include "../vj/vjpkt.h"
 
 #define MAXP	32
 
@@ -438,11 +440,12 @@ ATF_TC_BODY(ipcp_assign, tc)
 	send_raw(pp, 30, PPP_IP, ip, sizeof(ip));
 	ATF_CHECK_EQ(sink.n, 0);
 	ATF_CHECK_EQ(ppp_encode_ip(pp, enc, ip, sizeof(ip)), 0);
-	/* VJ (not offered) and NBNS are rejected. */
+	/* NBNS is rejected (VJ is fine). */
 	send_pkt(pp, 30, PPP_IPCP, 1, 1, ask, sizeof(ask));
 	drain(pp, o);
 	ATF_REQUIRE((r = find(o, PPP_IPCP, 4)) != NULL);
-	ATF_CHECK_EQ(r->len, 12);
+	ATF_CHECK_EQ(r->len, 6);
+	ATF_CHECK_EQ(r->data[0], 130);
 	send_pkt(pp, 31, PPP_IPCP, 1, 2, ask2, sizeof(ask2));
 	drain(pp, o);
 	ATF_REQUIRE((r = find(o, PPP_IPCP, 3)) != NULL);
@@ -632,6 +635,123 @@ ATF_TC_BODY(renegotiate, tc)
 	free(o);
 }
 
+/* IPCP with VJ: peer asks 8 slots, no cid elision; we offer 16. */
+static struct ppp *
+vj_open(struct out *o, int vj)
+{
+	struct ppp_config c;
+	struct ppp *pp;
+	struct pkt ireq;
+	const uint8_t ask[] = { 3, 6, 10, 0, 2, 15, 2, 6, 0, 0x2d, 7, 0 };
+	const uint8_t *a;
+
+	ppp_default_config(&c);
+	c.vj = vj;
+	pp = lcp_open(&c, o);
+	ireq = *find(o, PPP_IPCP, 1);
+	a = opt(&ireq, 2);
+	if (!vj) {
+		ATF_CHECK(a == NULL);
+		send_pkt(pp, 30, PPP_IPCP, 1, 1, ask, sizeof(ask));
+		drain(pp, o);
+		ATF_CHECK(find(o, PPP_IPCP, 4) != NULL);
+		ATF_CHECK(find(o, PPP_IPCP, 4)->data[0] == 2);
+		return pp;
+	}
+	ATF_REQUIRE(a != NULL);
+	ATF_CHECK(a[1] == 6 && a[2] == 0 && a[3] == 0x2d && a[4] == 15 &&
+	    a[5] == 1);
+	send_pkt(pp, 30, PPP_IPCP, 1, 1, ask, sizeof(ask));
+	drain(pp, o);
+	ATF_REQUIRE(find(o, PPP_IPCP, 2) != NULL);
+	send_pkt(pp, 31, PPP_IPCP, 2, ireq.id, ireq.data, ireq.len);
+	ATF_REQUIRE(ppp_ip_up(pp));
+	return pp;
+}
+
+ATF_TC_WITHOUT_HEAD(ipcp_vj_rejected);
+ATF_TC_BODY(ipcp_vj_rejected, tc)
+{
+	struct out *o = calloc(1, sizeof(*o));
+	struct ppp *pp = vj_open(o, 0);
+
+	ppp_free(pp);
+	free(o);
+}
+
+ATF_TC_WITHOUT_HEAD(ipcp_vj);
+ATF_TC_BODY(ipcp_vj, tc)
+{
+	struct out *o = calloc(1, sizeof(*o));
+	struct ppp *pp = vj_open(o, 1);
+	struct ppp_lcp_info li;
+	struct tconn tc0 = { { 10, 0, 2, 2 }, { 10, 0, 2, 15 }, 80, 1234,
+	    1000, 5000, 8192, 1, 0, 0, 64 };
+	struct vj *peer;
+	uint8_t pkt[4][200], enc[PPP_ENCMAX(200)], cbuf[400], dbuf[400];
+	size_t len[4], n, cl, dl;
+	int i, type;
+
+	ppp_lcp_info(pp, &li);
+	ATF_CHECK(li.vj_tx && li.vj_tx_slots == 8);
+	ATF_CHECK(li.vj_rx && li.vj_rx_slots == 16);
+	for (i = 0; i < 4; i++) {
+		len[i] = tp_build(pkt[i], &tc0, 0x18, NULL, 0, NULL, 0,
+		    (const uint8_t *)"0123456789abcdef", 16);
+		tc0.seq += 16;
+		tc0.id++;
+	}
+	/* Out: the first is uncompressed TCP, the rest compressed. */
+	ATF_REQUIRE((peer = vj_new(16, 8)) != NULL);
+	for (i = 0; i < 4; i++) {
+		o->n = 0;
+		n = ppp_encode_ip(pp, enc, pkt[i], len[i]);
+		ATF_REQUIRE(n > 0);
+		{
+			struct hdlc_dec d;
+
+			ATF_REQUIRE(hdlc_dec_init(&d, 2000) == 0);
+			d.raccm = 0;
+			hdlc_decode(&d, enc, n, out_frame, o);
+			hdlc_dec_free(&d);
+		}
+		ATF_REQUIRE_EQ(o->n, 1);
+		ATF_CHECK_EQ(o->p[0].proto, i == 0 ? PPP_VJUC : PPP_VJC);
+		ATF_REQUIRE(vj_uncompress(peer, o->p[0].proto == PPP_VJC ?
+		    VJ_TYPE_COMPRESSED_TCP : VJ_TYPE_UNCOMPRESSED_TCP,
+		    o->p[0].data, o->p[0].len, dbuf, sizeof(dbuf), &dl) == 0);
+		ATF_CHECK(dl == len[i] && memcmp(dbuf, pkt[i], dl) == 0);
+	}
+	/* In: the peer compresses toward us (cid elision allowed). */
+	sink.n = 0;
+	for (i = 0; i < 4; i++) {
+		type = vj_compress(peer, pkt[i], len[i], cbuf, sizeof(cbuf),
+		    &cl, 1);
+		ATF_REQUIRE(type == (i == 0 ? VJ_TYPE_UNCOMPRESSED_TCP :
+		    VJ_TYPE_COMPRESSED_TCP));
+		if (i == 2) {
+			/* Lost on the line: a bad FCS, then toss. */
+			n = enc_raw(enc, PPP_VJC, cbuf, cl);
+			enc[3] ^= 0x40;
+			ppp_input(pp, enc, n, 40, ip_deliver, &sink);
+			ATF_CHECK_EQ(ppp_stats(pp)->bad_fcs, 1);
+			continue;
+		}
+		send_raw(pp, 40, type == VJ_TYPE_COMPRESSED_TCP ? PPP_VJC :
+		    PPP_VJUC, cbuf, cl);
+		if (i < 2) {
+			ATF_CHECK_EQ(sink.n, (size_t)i + 1);
+			ATF_CHECK(sink.len == len[i] &&
+			    memcmp(sink.last, pkt[i], len[i]) == 0);
+		}
+	}
+	/* The packet after the loss was tossed, not delivered wrong. */
+	ATF_CHECK_EQ(sink.n, 2);
+	vj_free(peer);
+	ppp_free(pp);
+	free(o);
+}
+
 /* Read what the unit wrote and decode it. */
 static void
 line_read(int fd, struct out *o)
@@ -735,6 +855,8 @@ ATF_TC_BODY(unit_path, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, unit_path);
+	ATF_TP_ADD_TC(tp, ipcp_vj);
+	ATF_TP_ADD_TC(tp, ipcp_vj_rejected);
 	ATF_TP_ADD_TC(tp, lcp_request);
 	ATF_TP_ADD_TC(tp, open_acksent_first);
 	ATF_TP_ADD_TC(tp, open_ackrcvd_first);
