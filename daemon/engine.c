@@ -369,6 +369,34 @@ engine_setup(void)
 	}
 }
 
+/* The session's PPP options; the parent bounded them, bound them again. */
+static void
+engine_ppp_opts(struct ppp_config *pc, const struct ppp_opts *o)
+{
+	unsigned int i;
+
+	if (eng.cfg.mru >= PPP_MRU_MIN && eng.cfg.mru <= PPP_MRU_DEFAULT)
+		pc->mru = eng.cfg.mru;
+	if (o->has_asyncmap)
+		pc->asyncmap = o->asyncmap;
+	for (i = 0; i < 8; i++)
+		pc->escape.bits[i] = o->escape[i];
+	pc->no_pfc = o->no_pfc != 0;
+	pc->no_acfc = o->no_acfc != 0;
+	if (o->echo_interval <= PPP_OPTS_ECHO_MAX)
+		pc->echo_interval = o->echo_interval;
+	if (o->echo_failure > 0 && o->echo_failure <= PPP_OPTS_COUNT_MAX)
+		pc->echo_failure = o->echo_failure;
+	if (o->restart > 0 && o->restart <= PPP_OPTS_RESTART_MAX)
+		pc->restart_ms = o->restart * 1000;
+	if (o->max_configure > 0 && o->max_configure <= PPP_OPTS_COUNT_MAX)
+		pc->max_configure = o->max_configure;
+	if (o->max_terminate > 0 && o->max_terminate <= PPP_OPTS_COUNT_MAX)
+		pc->max_terminate = o->max_terminate;
+	if (o->max_failure > 0 && o->max_failure <= PPP_OPTS_COUNT_MAX)
+		pc->max_failure = o->max_failure;
+}
+
 /* PPP units: the host is .2, the guest gets its address, DNS is .3. */
 static void
 engine_ppp(const struct stack_config *sc)
@@ -380,6 +408,7 @@ engine_ppp(const struct stack_config *sc)
 	pc->our_addr = sc->special_addr | htonl(2);
 	pc->peer_addr = sc->guest_addr;
 	pc->dns_addr = sc->special_addr | htonl(3);
+	engine_ppp_opts(pc, &eng.cfg.pppo);
 	eng.have_ppp = 1;
 	TAILQ_FOREACH(u, &eng.units, entry)
 		if (unit_set_ppp(u, pc, eng.now) == -1)

@@ -15,6 +15,8 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "ppp_opts.h"
+
 #define ENGINE_CHANNEL_FD	3	/* where a child finds its channel */
 #define ENGINE_MAXUNITS		8
 #define ENGINE_NAMELEN		64
@@ -49,6 +51,7 @@ struct engine_config {
 	uint32_t	nresolvers;
 	uint32_t	res_addr[4];		/* network order */
 	uint16_t	res_port[4];		/* network order */
+	struct ppp_opts	pppo;			/* when ppp */
 };
 
 struct engine_unit {
