@@ -217,8 +217,15 @@ static int
 unit_ppp_input(struct unit *u, uint64_t now, size_t n,
     void (*deliver)(void *, const uint8_t *, size_t), void *arg)
 {
+	const struct ppp_stats *ps;
+
 	ppp_input(u->ppp, u->rbuf, n, now, deliver, arg);
-	u->st.frames_in = ppp_stats(u->ppp)->frames_in;
+	/* The SLIP counters' nearest PPP meaning (ppp_stats() has all). */
+	ps = ppp_stats(u->ppp);
+	u->st.frames_in = ps->frames_in;
+	u->st.too_long = ps->too_long;
+	u->st.bad_esc = ps->bad_fcs + ps->aborts;
+	u->st.empty = ps->runts;
 	return ppp_dead(u->ppp) ? UNIT_EOF : UNIT_OK;
 }
 
