@@ -29,6 +29,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "stack.h"
+#include "ppp.h"
 #include "unit.h"
 
 /* Descriptors besides the stack's: stdio, the channel, the units. */
@@ -45,6 +46,8 @@ struct engine {
 	uint64_t	 now;
 	struct pollfd	*pfd;
 	size_t		 npfd;
+	struct ppp_config ppp;		/* when cfg.ppp */
+	int		 have_ppp;
 };
 
 static struct engine	 eng;
@@ -137,6 +140,9 @@ engine_add_unit(const struct imsg *imsg)
 		fatal("%s: fcntl", __func__);
 	if ((u = unit_new(fd, eu.mru, eu.baud)) == NULL)
 		fatal("%s: unit_new", __func__);
+	/* A line added after the start talks PPP too (syscall: getrandom). */
+	if (eng.have_ppp && unit_set_ppp(u, &eng.ppp, eng.now) == -1)
+		fatal("%s: unit_set_ppp", __func__);
 	TAILQ_INSERT_TAIL(&eng.units, u, entry);
 	eng.nunits++;
 }
@@ -420,6 +426,52 @@ engine_setup(void)
 	}
 }
 
+/* The session's PPP options; the parent bounded them, bound them again. */
+static void
+engine_ppp_opts(struct ppp_config *pc, const struct ppp_opts *o)
+{
+	unsigned int i;
+
+	if (eng.cfg.mru >= PPP_MRU_MIN && eng.cfg.mru <= PPP_MRU_DEFAULT)
+		pc->mru = eng.cfg.mru;
+	if (o->has_asyncmap)
+		pc->asyncmap = o->asyncmap;
+	for (i = 0; i < 8; i++)
+		pc->escape.bits[i] = o->escape[i];
+	pc->no_pfc = o->no_pfc != 0;
+	pc->no_acfc = o->no_acfc != 0;
+	if (o->echo_interval <= PPP_OPTS_ECHO_MAX)
+		pc->echo_interval = o->echo_interval;
+	if (o->echo_failure > 0 && o->echo_failure <= PPP_OPTS_COUNT_MAX)
+		pc->echo_failure = o->echo_failure;
+	if (o->restart > 0 && o->restart <= PPP_OPTS_RESTART_MAX)
+		pc->restart_ms = o->restart * 1000;
+	if (o->max_configure > 0 && o->max_configure <= PPP_OPTS_COUNT_MAX)
+		pc->max_configure = o->max_configure;
+	if (o->max_terminate > 0 && o->max_terminate <= PPP_OPTS_COUNT_MAX)
+		pc->max_terminate = o->max_terminate;
+	if (o->max_failure > 0 && o->max_failure <= PPP_OPTS_COUNT_MAX)
+		pc->max_failure = o->max_failure;
+}
+
+/* PPP units: the host is .2, the guest gets its address, DNS is .3. */
+static void
+engine_ppp(const struct stack_config *sc)
+{
+	struct ppp_config *pc = &eng.ppp;
+	struct unit *u;
+
+	ppp_default_config(pc);
+	pc->our_addr = sc->special_addr | htonl(2);
+	pc->peer_addr = sc->guest_addr;
+	pc->dns_addr = sc->special_addr | htonl(3);
+	engine_ppp_opts(pc, &eng.cfg.pppo);
+	eng.have_ppp = 1;
+	TAILQ_FOREACH(u, &eng.units, entry)
+		if (unit_set_ppp(u, pc, eng.now) == -1)
+			fatal("%s: unit_set_ppp", __func__);
+}
+
 static void
 engine_stack(void)
 {
@@ -454,6 +506,8 @@ engine_stack(void)
 	}
 	if ((eng.stack = stack_new(&sc, &engine_ops, NULL, eng.now)) == NULL)
 		fatal("%s: stack_new", __func__);
+	if (c->ppp)
+		engine_ppp(&sc);
 	/* One slot per flow the stack may have, and ours. */
 	eng.npfd = sc.max_flows + MAX_DNS + ENGINE_FDSLACK;
 	if ((eng.pfd = calloc(eng.npfd, sizeof(*eng.pfd))) == NULL)
@@ -524,9 +578,12 @@ engine_loop(void)
 		stack_set_time(eng.stack, eng.now);
 		stack_timers(eng.stack);
 		/* Write what the stack queued before sleeping. */
-		TAILQ_FOREACH(u, &eng.units, entry)
+		TAILQ_FOREACH(u, &eng.units, entry) {
+			if (unit_timers(u, eng.now) != UNIT_OK)
+				engine_end(ENDED_HANGUP);
 			if (unit_want_write(u))
 				engine_flush(u);
+		}
 		if (imsg_pending_write(&eng.ibuf) &&
 		    imsg_write(&eng.ibuf) == 0)
 			exit(0);
@@ -542,6 +599,12 @@ engine_loop(void)
 		nu = n - 1;
 		ns = stack_pollfds(eng.stack, eng.pfd + n, eng.npfd - n);
 		next = stack_next_timer(eng.stack);
+		TAILQ_FOREACH(u, &eng.units, entry) {
+			int64_t un = unit_next_timer(u, eng.now);
+
+			if (un >= 0 && (next < 0 || un < next))
+				next = un;
+		}
 		timeout = next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
 		/* syscall: poll */
 		if (poll(eng.pfd, n + ns, timeout) == -1) {

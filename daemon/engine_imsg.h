@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "ppp_opts.h"
 #include "stack.h"
 #include "unit.h"
 
@@ -56,6 +57,7 @@ struct engine_config {
 	uint32_t	nresolvers;
 	uint32_t	res_addr[4];		/* network order */
 	uint16_t	res_port[4];		/* network order */
+	struct ppp_opts	pppo;			/* when ppp */
 };
 
 struct engine_unit {

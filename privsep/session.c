@@ -117,6 +117,7 @@ session_engine_config(struct session *s, struct engine_config *ec)
 	ec->baud = s->opts.baud;
 	ec->keepalive = s->opts.keepalive;
 	ec->ppp = s->opts.ppp;
+	ec->pppo = s->opts.pppo;
 	ec->special_addr = s->opts.special_addr;
 	ec->guest_addr = s->opts.guest_addr;
 	ec->dns_addr = s->opts.dns_addr;

@@ -76,7 +76,7 @@ _Static_assert(sizeof(stack_counters) / sizeof(stack_counters[0]) *
 static const struct counter unit_counters[] = {
 	UC(frames_in), UC(frames_out), UC(bytes_in), UC(bytes_out),
 	UC(too_long), UC(bad_esc), UC(empty), UC(stale), UC(drops),
-	UC(reads), UC(writes), UC(errors),
+	UC(reads), UC(writes), UC(errors), UC(vj_refused),
 };
 #undef UC
 _Static_assert(sizeof(unit_counters) / sizeof(unit_counters[0]) *
