@@ -212,9 +212,9 @@ stats_body()
 	ctl show stats 1 > before || atf_fail "show stats failed"
 	# Every counter has a name (slirpctl.c lists them).
 	grep unnamed before && atf_fail "counters without a name in slirpctl.c"
-	# Every stack counter (62 or more) and unit counter (12), zeros too.
+	# Every stack counter (62 or more) and unit counter (13), zeros too.
 	[ "$(wc -l < before)" -ge 74 ] || atf_fail "$(wc -l < before) lines"
-	atf_check_equal "$(grep -c '^unit0\.' before)" 12
+	atf_check_equal "$(grep -c '^unit0\.' before)" 13
 	grep -Eqv '^[a-z0-9_.]+ [0-9]+$' before && atf_fail "bad line format"
 	for c in ip_in ip_bad_sum ip_bad_ver tcp_rexmt_sack sock_fail \
 	    unit0.frames_in unit0.bytes_in unit0.errors; do
