@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ppp.h"
 #include "unit.h"
 #include "vj.h"
 
@@ -76,6 +77,7 @@ unit_free(struct unit *u)
 			free(p);
 		}
 	slip_dec_free(&u->dec);
+	ppp_free(u->ppp);
 	vj_free(u->vj);
 	free(u->vjbuf);
 	free(u->rbuf);
@@ -212,6 +214,23 @@ unit_sync_stats(struct unit *u)
 		u->st.vj = *vj_stats(u->vj);
 }
 
+/* PPP: the frames go to ppp.c, which delivers IP datagrams. */
+static int
+unit_ppp_input(struct unit *u, uint64_t now, size_t n,
+    void (*deliver)(void *, const uint8_t *, size_t), void *arg)
+{
+	const struct ppp_stats *ps;
+
+	ppp_input(u->ppp, u->rbuf, n, now, deliver, arg);
+	/* The SLIP counters' nearest PPP meaning (ppp_stats() has all). */
+	ps = ppp_stats(u->ppp);
+	u->st.frames_in = ps->frames_in;
+	u->st.too_long = ps->too_long;
+	u->st.bad_esc = ps->bad_fcs + ps->aborts;
+	u->st.empty = ps->runts;
+	return ppp_dead(u->ppp) ? UNIT_EOF : UNIT_OK;
+}
+
 int
 unit_input(struct unit *u, uint64_t now,
     void (*deliver)(void *, const uint8_t *, size_t), void *arg)
@@ -232,6 +251,8 @@ unit_input(struct unit *u, uint64_t now,
 	}
 	u->st.reads++;
 	u->st.bytes_in += (size_t)n;
+	if (u->framing == UNIT_PPP)
+		return unit_ppp_input(u, now, (size_t)n, deliver, arg);
 	/* A SLIP sender never pauses mid-frame for seconds: drop the rest. */
 	if (now - u->lastin > UNIT_KEY_MAXGAP && slip_dec_pending(&u->dec)
 	    != 0) {
@@ -271,6 +292,35 @@ unit_room(const struct unit *u)
 	return u->qmax - u->qbytes;
 }
 
+/* PPP: control frames first, then datagrams as unit_fill() does. */
+static int
+unit_ppp_fill(struct unit *u)
+{
+	struct upkt *p;
+	int i;
+
+	u->wlen += ppp_ctl_take(u->ppp, u->wbuf + u->wlen, u->wsize - u->wlen);
+	for (;;) {
+		i = TAILQ_EMPTY(&u->q[1]) ? 0 : 1;
+		if ((p = TAILQ_FIRST(&u->q[i])) == NULL)
+			break;
+		if (u->wlen > 0 && u->wlen + PPP_ENCMAX(p->len) > u->wfill)
+			break;
+		/* Back to back frames share one flag (RFC 1662 4.2). */
+		if (u->wlen > 0 && u->wbuf[u->wlen - 1] == HDLC_FLAG)
+			u->wlen--;
+		u->wlen += ppp_encode_ip(u->ppp, u->wbuf + u->wlen, p->data,
+		    p->len);
+		if (u->wlen > 0 && u->wbuf[u->wlen - 1] != HDLC_FLAG)
+			u->wbuf[u->wlen++] = HDLC_FLAG;	/* dropped: restore */
+		u->qbytes -= p->len;
+		u->st.frames_out++;
+		TAILQ_REMOVE(&u->q[i], p, entry);
+		free(p);
+	}
+	return u->wlen > 0;
+}
+
 /* Encode queued datagrams, interactive first, up to the fill mark. */
 static int
 unit_fill(struct unit *u)
@@ -279,6 +329,8 @@ unit_fill(struct unit *u)
 	size_t n;
 	int i, type;
 
+	if (u->framing == UNIT_PPP)
+		return unit_ppp_fill(u);
 	for (;;) {
 		i = TAILQ_EMPTY(&u->q[1]) ? 0 : 1;
 		if ((p = TAILQ_FIRST(&u->q[i])) == NULL)
@@ -341,7 +393,8 @@ int
 unit_want_write(const struct unit *u)
 {
 	return u->woff < u->wlen || !TAILQ_EMPTY(&u->q[0]) ||
-	    !TAILQ_EMPTY(&u->q[1]);
+	    !TAILQ_EMPTY(&u->q[1]) ||
+	    (u->ppp != NULL && ppp_ctl_len(u->ppp) > 0);
 }
 
 const struct unit_stats *
@@ -361,11 +414,43 @@ unit_set_framing(struct unit *u, enum unit_framing f)
 		return 0;
 	case UNIT_SLIP_AUTO:
 	case UNIT_SLIP:
-	case UNIT_PPP:
 		u->framing = f;
 		return 0;
+	case UNIT_PPP:
+		return unit_set_ppp(u, NULL, u->lastin);
 	}
 	return -1;
+}
+
+int
+unit_set_ppp(struct unit *u, const struct ppp_config *c, uint64_t now)
+{
+	struct ppp_config dc;
+
+	if (c == NULL) {
+		ppp_default_config(&dc);
+		c = &dc;
+	}
+	ppp_free(u->ppp);
+	if ((u->ppp = ppp_new(c, now)) == NULL)
+		return -1;
+	u->framing = UNIT_PPP;
+	return 0;
+}
+
+int
+unit_timers(struct unit *u, uint64_t now)
+{
+	if (u->ppp == NULL)
+		return UNIT_OK;
+	ppp_timers(u->ppp, now);
+	return ppp_dead(u->ppp) ? UNIT_EOF : UNIT_OK;
+}
+
+int64_t
+unit_next_timer(const struct unit *u, uint64_t now)
+{
+	return u->ppp == NULL ? -1 : ppp_next_timer(u->ppp, now);
 }
 
 int

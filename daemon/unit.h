@@ -136,5 +136,15 @@ int	 unit_flush(struct unit *);
 /* Something is left to write: poll the fd for POLLOUT. */
 int	 unit_want_write(const struct unit *);
 const struct unit_stats *unit_stats(const struct unit *);
+/*
+ * PPP framing with a configuration (NULL: defaults); the link starts
+ * at once (LCP Configure-Request queued).  0, or -1.
+ */
+struct ppp_config;
+int	 unit_set_ppp(struct unit *, const struct ppp_config *, uint64_t now);
+/* Run the unit's timers (PPP); UNIT_OK, or UNIT_EOF: the link is done. */
+int	 unit_timers(struct unit *, uint64_t now);
+/* ms until unit_timers() has work, -1 for none. */
+int64_t	 unit_next_timer(const struct unit *, uint64_t now);
 
 #endif

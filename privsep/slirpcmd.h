@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ppp_opts.h"
+
 /* Bounds, as Slirp 1.0 enforced them (mtu 128..16384, keepalive 5..14400). */
 #define SLIRPCMD_MTU_MIN	128
 #define SLIRPCMD_MTU_MAX	16384
@@ -37,6 +39,7 @@ struct session_opts {
 	in_addr_t	host_addr;	/* "host addr": this host's address; 0 = unset */
 	in_addr_t	dns_addr;	/* "dns ADDR": 0 = configured resolvers */
 	in_addr_t	guest_addr;	/* special_addr | 15 unless assigned */
+	struct ppp_opts	pppo;		/* asyncmap, escape, -pc, lcp-... */
 };
 
 void	slirpcmd_defaults(struct session_opts *);

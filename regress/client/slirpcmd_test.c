@@ -242,7 +242,7 @@ ATF_TC_BODY(not_supported_yet, tc)
 	FAILS("control addr 10.0.2.15",
 	    "control addr: not supported yet by slirpd");
 	FAILS("-vjccomp", "-vjccomp: not supported yet by slirpd");
-	FAILS("asyncmap 0", "asyncmap: not supported yet by slirpd");
+	FAILS("+pap", "+pap: not supported yet by slirpd");
 	FAILS("add", "add: unknown command");
 	FAILS("add nothing", "add: unknown command");
 	FAILS("frobnicate", "frobnicate: unknown command");
