@@ -24,6 +24,7 @@
 #include "engine_imsg.h"
 #include "log.h"
 #include "parent.h"
+#include "unixsock.h"
 
 enum ctl_op { OP_NONE, OP_SESSIONS, OP_STATS };
 enum row_state { ROW_WAIT, ROW_GOT, ROW_NONE, ROW_GONE };
@@ -59,16 +60,13 @@ struct ctl_kill {
 TAILQ_HEAD(ctl_kills, ctl_kill);
 
 static struct {
-	int		 fd;
-	char		 path[PATH_MAX];
-	dev_t		 dev;
-	ino_t		 ino;
+	struct unixsock	 us;
 	struct ctl_conns conns;
 	unsigned int	 nconns;
 	struct ctl_kills kills;		/* one per live session at most */
 	/* What control_fill() put in each slot; NULL is the listener. */
 	struct ctl_conn	*slot[CONTROL_NPFD];
-} ctl = { .fd = -1, .conns = TAILQ_HEAD_INITIALIZER(ctl.conns),
+} ctl = { .us.fd = -1, .conns = TAILQ_HEAD_INITIALIZER(ctl.conns),
     .kills = TAILQ_HEAD_INITIALIZER(ctl.kills) };
 
 static void	 ctl_finish(struct ctl_conn *);
@@ -110,97 +108,14 @@ ctl_free(struct ctl_conn *c)
 	free(c);
 }
 
-/* Create the socket's directory (0755) if it does not exist. */
-static int
-ctl_mkdir(const char *path)
-{
-	char dir[PATH_MAX], *p;
-	struct stat st;
-
-	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
-		return -1;
-	if ((p = strrchr(dir, '/')) == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : -1;
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		log_warn("%s: mkdir %s", __func__, dir);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Another daemon may be serving this path (tests run private daemons
- * with the default): never take a live socket away from it.
- */
-static int
-ctl_in_use(const struct sockaddr_un *sun)
-{
-	struct stat st;
-	int fd, rv;
-
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode))
-		return -1;	/* not ours to remove */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	rv = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
-	close(fd);
-	if (!rv && unlink(sun->sun_path) == -1 && errno != ENOENT)
-		return -1;
-	return rv;
-}
-
 int
 control_init(const char *path)
 {
-	struct sockaddr_un sun;
-	struct stat st;
-	mode_t old;
-	int fd, rv;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (path[0] == '\0' || strlcpy(sun.sun_path, path,
-	    sizeof(sun.sun_path)) >= sizeof(sun.sun_path)) {
-		log_warnx("%s: bad control socket path \"%s\"", __func__,
-		    path);
-		return -1;
-	}
-	if (ctl_mkdir(path) == -1) {
-		log_warnx("%s: no directory for %s", __func__, path);
-		return -1;
-	}
-	if ((rv = ctl_in_use(&sun)) != 0) {
-		log_warnx("%s: %s %s; no control socket", __func__, path,
-		    rv == 1 ? "is served by another slirpd" :
-		    "exists and is not a stale socket");
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_warn("%s: socket", __func__);
-		return -1;
-	}
 	/* Root's only from the first moment (SO_PEERCRED checks again). */
-	old = umask(0177);
-	rv = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rv == -1 || chmod(path, 0600) == -1 || listen(fd, 8) == -1 ||
-	    stat(path, &st) == -1) {
-		log_warn("%s: %s", __func__, path);
-		close(fd);
-		if (rv == 0)
-			unlink(path);
+	if (unixsock_listen(&ctl.us, path, 0600, 8) == -1) {
+		log_warnx("%s: no control socket", __func__);
 		return -1;
 	}
-	ctl.fd = fd;
-	ctl.dev = st.st_dev;
-	ctl.ino = st.st_ino;
-	strlcpy(ctl.path, path, sizeof(ctl.path));
 	log_info("%s: control socket %s", __func__, path);
 	return 0;
 }
@@ -242,20 +157,11 @@ ctl_kill_expire(uint64_t now)
 void
 control_close(void)
 {
-	struct stat st;
-
 	while (!TAILQ_EMPTY(&ctl.conns))
 		ctl_free(TAILQ_FIRST(&ctl.conns));
 	while (!TAILQ_EMPTY(&ctl.kills))
 		ctl_kill_forget(TAILQ_FIRST(&ctl.kills)->id);
-	if (ctl.fd == -1)
-		return;
-	close(ctl.fd);
-	ctl.fd = -1;
-	/* Only our own socket: a newer daemon may have taken the path. */
-	if (stat(ctl.path, &st) == 0 && st.st_dev == ctl.dev &&
-	    st.st_ino == ctl.ino && unlink(ctl.path) == -1)
-		log_warn("%s: unlink %s", __func__, ctl.path);
+	unixsock_close(&ctl.us);
 }
 
 static void
@@ -266,7 +172,7 @@ ctl_accept(void)
 	socklen_t len = sizeof(cred);
 	int fd;
 
-	if ((fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC))
+	if ((fd = accept4(ctl.us.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC))
 	    == -1) {
 		if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
@@ -602,8 +508,8 @@ control_fill(struct pollfd *pfd, size_t max)
 	}
 	if (max > CONTROL_NPFD)
 		max = CONTROL_NPFD;
-	if (ctl.fd != -1 && ctl.nconns < CONTROL_MAXCONN && n < max) {
-		pfd[n] = (struct pollfd){ .fd = ctl.fd, .events = POLLIN };
+	if (ctl.us.fd != -1 && ctl.nconns < CONTROL_MAXCONN && n < max) {
+		pfd[n] = (struct pollfd){ .fd = ctl.us.fd, .events = POLLIN };
 		ctl.slot[n++] = NULL;
 	}
 	TAILQ_FOREACH(c, &ctl.conns, entry) {

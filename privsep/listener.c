@@ -24,79 +24,21 @@
 #include "engine_imsg.h"
 #include "log.h"
 #include "parent.h"
-
-/* Create the socket's directory (0755, root's) if it does not exist. */
-static int
-listener_mkdir(const char *path)
-{
-	char dir[PATH_MAX], *p;
-	struct stat st;
-
-	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
-		return -1;
-	if ((p = strrchr(dir, '/')) == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : -1;
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		log_warn("%s: mkdir %s", __func__, dir);
-		return -1;
-	}
-	return 0;
-}
+#include "unixsock.h"
 
 int
 listener_open(const char *path)
 {
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		log_warnx("%s: socket path too long: %s", __func__, path);
-		return -1;
-	}
-	if (listener_mkdir(path) == -1) {
-		log_warnx("%s: no directory for %s", __func__, path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_warn("%s: socket", __func__);
-		return -1;
-	}
-	/* A stale socket from a previous run; a live daemon would not care. */
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("%s: unlink %s", __func__, path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("%s: bind %s", __func__, path);
-		close(fd);
-		return -1;
-	}
 	/* Every user may hand us a tty; SO_PEERCRED says who they are. */
-	if (chmod(path, 0666) == -1 || listen(fd, 16) == -1) {
-		log_warn("%s: %s", __func__, path);
-		close(fd);
-		unlink(path);
+	if (unixsock_listen(&penv->listen, path, 0666, 16) == -1)
 		return -1;
-	}
-	penv->listen_fd = fd;
-	strlcpy(penv->listen_path, path, sizeof(penv->listen_path));
 	return 0;
 }
 
 void
 listener_close(void)
 {
-	if (penv->listen_fd == -1)
-		return;
-	close(penv->listen_fd);
-	penv->listen_fd = -1;
-	if (unlink(penv->listen_path) == -1)
-		log_warn("%s: unlink %s", __func__, penv->listen_path);
+	unixsock_close(&penv->listen);
 }
 
 /* Connections of uid that have not started a session yet. */
@@ -121,7 +63,7 @@ listener_accept(void)
 	struct passwd *pw;
 	int fd;
 
-	if ((fd = accept4(penv->listen_fd, NULL, NULL,
+	if ((fd = accept4(penv->listen.fd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 		if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)

@@ -95,7 +95,7 @@ parent_reload(void)
 	}
 	if (strcmp(nconf->socket_path, penv->conf->socket_path) != 0)
 		log_warnx("%s: socket path change needs a restart; still "
-		    "listening on %s", __func__, penv->listen_path);
+		    "listening on %s", __func__, penv->listen.path);
 	/* Sessions look their policy up by name on every request. */
 	free_config(penv->conf);
 	penv->conf = nconf;
@@ -130,8 +130,8 @@ parent_fill(struct pollfd *pfd, struct pslot *slot, size_t max, int sfd)
 
 	pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	slot[n++] = (struct pslot){ PK_SIGNAL, NULL };
-	if (penv->listen_fd != -1 && penv->nclients < PARENT_MAXCLIENTS) {
-		pfd[n] = (struct pollfd){ .fd = penv->listen_fd,
+	if (penv->listen.fd != -1 && penv->nclients < PARENT_MAXCLIENTS) {
+		pfd[n] = (struct pollfd){ .fd = penv->listen.fd,
 		    .events = POLLIN };
 		slot[n++] = (struct pslot){ PK_LISTEN, NULL };
 	}
@@ -267,7 +267,7 @@ parent_main(struct slirpd_conf *conf, const char *conffile, int debug,
 	env.conffile = conffile;
 	env.debug = debug;
 	env.verbose = verbose;
-	env.listen_fd = -1;
+	env.listen.fd = -1;
 	env.next_sessid = 1;
 	LIST_INIT(&env.children);
 	TAILQ_INIT(&env.clients);
@@ -295,7 +295,7 @@ parent_main(struct slirpd_conf *conf, const char *conffile, int debug,
 	if (listener_open(conf->socket_path) == -1)
 		exit(1);
 	log_info("%s: started, pid %d, listening on %s", __func__,
-	    (int)getpid(), penv->listen_path);
+	    (int)getpid(), penv->listen.path);
 	(void)control_init(conf->ctl_socket_path);
 
 	parent_loop(sfd);

@@ -13,6 +13,7 @@
 
 #include "imsg.h"
 #include "config.h"
+#include "unixsock.h"
 #include "slirpcmd.h"
 
 #define PARENT_MAXCLIENTS	256
@@ -120,8 +121,7 @@ struct parent_env {
 	struct slirpd_conf *conf;
 	const char	*conffile;
 	int		 debug, verbose;
-	int		 listen_fd;
-	char		 listen_path[PATH_MAX];
+	struct unixsock	 listen;	/* slirp(1) connects here */
 	struct child_head children;
 	struct client_head clients;
 	struct session_head sessions;
