@@ -405,6 +405,38 @@ sighup_cleanup()
 	common_cleanup
 }
 
+atf_test_case socket_in_use cleanup
+socket_in_use_head()
+{
+	atf_set descr "a second slirpd never takes a live daemon's socket"
+	atf_set require.user root
+}
+socket_in_use_body()
+{
+	start_slirpd
+	# The same configuration, hence the same socket path.
+	atf_check -s not-exit:0 -o ignore -e match:"served by another slirpd" \
+	    timeout 10 "$OBJ/slirpd" -d -f "$PWD/slirpd.conf"
+	kill -0 "$PARENT" || atf_fail "the first daemon died"
+	client c1
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	# A stale socket (its daemon killed) is replaced, not refused.
+	kill -KILL "$PARENT"
+	wait "$PARENT"
+	[ -S "$SOCK" ] || atf_fail "the killed daemon's socket is gone"
+	"$OBJ/slirpd" -d -v -f "$PWD/slirpd.conf" 2> slirpd2.log &
+	PARENT=$!
+	echo $PARENT > slirpd.pid
+	wait_for grep -q "listening on" slirpd2.log || {
+		cat slirpd2.log >&2
+		atf_fail "the stale socket was not replaced"
+	}
+}
+socket_in_use_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case sigterm cleanup
 sigterm_head()
 {
@@ -809,6 +841,7 @@ atf_init_test_cases()
 	atf_add_test_case broker_host_alias
 	atf_add_test_case sighup
 	atf_add_test_case sigterm
+	atf_add_test_case socket_in_use
 	atf_add_test_case sigterm_stalled
 	atf_add_test_case chroot_not_empty
 	atf_add_test_case deny_flood
