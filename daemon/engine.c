@@ -8,6 +8,7 @@
  * say which call needs what.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -175,7 +176,10 @@ static void
 engine_test_syscall(const struct imsg *imsg)
 {
 	struct test_syscall ts;
+	struct sockaddr_in sin;
+	struct msghdr msg;
 	char *argv[] = { "/bin/true", NULL };
+	int one = 1;
 
 	if (imsg_get_len(imsg) != sizeof(ts))
 		fatalx("%s: bad length", __func__);
@@ -190,6 +194,27 @@ engine_test_syscall(const struct imsg *imsg)
 		break;
 	case TEST_SYSCALL_EXECVE:
 		(void)execve(argv[0], argv, argv + 1);
+		break;
+	case TEST_SYSCALL_SENDTO:
+		/* Re-aim a socket we hold: the channel will do. */
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(9);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		(void)sendto(ENGINE_CHANNEL_FD, "x", 1, 0,
+		    (struct sockaddr *)&sin, sizeof(sin));
+		break;
+	case TEST_SYSCALL_SENDMSG:
+		memset(&msg, 0, sizeof(msg));
+		(void)sendmsg(ENGINE_CHANNEL_FD + 1, &msg, 0);
+		break;
+	case TEST_SYSCALL_MMAPX:
+		(void)mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case TEST_SYSCALL_SOCKOPT:
+		(void)setsockopt(ENGINE_CHANNEL_FD, IPPROTO_IP, IP_TTL, &one,
+		    sizeof(one));
 		break;
 	}
 	engine_test_result("forbidden syscall %u survived", ts.which);
@@ -277,6 +302,7 @@ static void
 engine_dispatch_one(struct imsg *imsg)
 {
 	struct sock_reply rep;
+	int fl;
 #ifdef SLIRPD_TESTING
 	struct eng_exec_req er;
 #endif
@@ -295,6 +321,10 @@ engine_dispatch_one(struct imsg *imsg)
 			break;	/* the caller closes the fd */
 		}
 #endif
+		/* The stack never blocks (syscall: fcntl F_GETFL/F_SETFL). */
+		if (imsg->fd != -1 && ((fl = fcntl(imsg->fd, F_GETFL)) == -1 ||
+		    fcntl(imsg->fd, F_SETFL, fl | O_NONBLOCK) == -1))
+			fatal("%s: fcntl", __func__);
 		stack_socket_reply(eng.stack, rep.id, imsg->fd, rep.error);
 		imsg->fd = -1;	/* the stack owns it now */
 		break;

@@ -104,6 +104,10 @@ struct engine_stats {
 #define TEST_SYSCALL_OPEN	1
 #define TEST_SYSCALL_SOCKET	2
 #define TEST_SYSCALL_EXECVE	3
+#define TEST_SYSCALL_SENDTO	4	/* send(2) with a destination */
+#define TEST_SYSCALL_SENDMSG	5	/* sendmsg(2) off the channel */
+#define TEST_SYSCALL_MMAPX	6	/* mmap(PROT_EXEC) */
+#define TEST_SYSCALL_SOCKOPT	7	/* setsockopt(IPPROTO_IP, IP_TTL) */
 #define TEST_SOCK_ID		0xfffffff0u	/* the test's SOCK_REQ id */
 #define TEST_FLOOD_COUNT	20000	/* SOCK_REQs sent for TEST_FLOOD */
 struct test_syscall {

@@ -12,11 +12,13 @@
  *   read, readv		unit_input (the line), tcp (host sockets),
  *				imsg_read is recvmsg
  *   write, writev		unit_flush (the line), tcp, logging (-d)
- *   recvmsg, sendmsg		imsg: the parent channel, fds passed in;
- *				tcp_subr sendmsg(MSG_NOSIGNAL); icmp, udp:
- *				recvmsg(MSG_ERRQUEUE) for ICMP errors
- *   recvfrom, sendto		udp, dns, icmp on sockets the parent made;
- *				syslog(3) sends on its pre-opened socket
+ *   recvmsg		imsg: the parent channel, fds passed in; icmp,
+ *				udp: recvmsg(MSG_ERRQUEUE) for ICMP errors
+ *   sendmsg		imsg only: the parent channel fd, nothing else
+ *				(its address is out of the filter's sight)
+ *   recvfrom		udp, dns, icmp on sockets the parent made
+ *   sendto		send(2) on those sockets: a NULL destination
+ *				only, so a socket cannot be re-aimed
  *   poll, ppoll		the event loop, imsg_flush
  *   close			sockets the stack closes, fds we received
  *   getsockopt		tcp: SO_ERROR after a non-blocking connect;
@@ -32,8 +34,9 @@
  *   gettimeofday		the monotonic ms clock of the stack; syslog's
  *				time stamp (normally vDSO, no syscall)
  *   getrandom		arc4random: IP ids, TCP ISNs, DNS ids
- *   brk, mmap, munmap,
+ *   brk, munmap,
  *   mremap, madvise	malloc
+ *   mmap			malloc, never PROT_EXEC
  *   mprotect		malloc (glibc heap growth), never PROT_EXEC
  *   getpid, gettid		log lines, abort(3)
  *   rt_sigprocmask,
@@ -65,6 +68,7 @@
 #include <seccomp.h>
 #include <sys/capability.h>
 
+#include "engine_imsg.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -124,12 +128,12 @@ sandbox_seccomp(void)
 	scmp_filter_ctx ctx;
 	static const int plain[] = {
 		SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(write),
-		SCMP_SYS(writev), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-		SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(poll),
+		SCMP_SYS(writev), SCMP_SYS(recvmsg),
+		SCMP_SYS(recvfrom), SCMP_SYS(poll),
 		SCMP_SYS(ppoll), SCMP_SYS(close), SCMP_SYS(getsockopt),
 		SCMP_SYS(shutdown),
 		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-		SCMP_SYS(getrandom), SCMP_SYS(brk), SCMP_SYS(mmap),
+		SCMP_SYS(getrandom), SCMP_SYS(brk),
 		SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 		SCMP_SYS(getpid), SCMP_SYS(gettid),
 		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
@@ -169,6 +173,31 @@ sandbox_seccomp(void)
 			errno = -rc;
 			goto fail;
 		}
+	/*
+	 * send(2) only: a destination address would let a subverted engine
+	 * aim a connected UDP, ping or raw socket anywhere, past the policy
+	 * the parent applied when it made the socket.
+	 */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto),
+	    1, SCMP_A4(SCMP_CMP_EQ, 0))) < 0) {
+		errno = -rc;
+		goto fail;
+	}
+	/*
+	 * sendmsg(2) carries an address the filter cannot see: only on the
+	 * parent channel (imsg), a Unix socketpair with no other peer.
+	 */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg),
+	    1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ENGINE_CHANNEL_FD))) < 0) {
+		errno = -rc;
+		goto fail;
+	}
+	/* mmap for malloc, never executable. */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap),
+	    1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0) {
+		errno = -rc;
+		goto fail;
+	}
 	/* mprotect, but never to make memory executable. */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
 	    1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0) {

@@ -294,6 +294,14 @@ client_test_arg(struct client *cl, const char *arg)
 		cl->test_syscall = TEST_SYSCALL_SOCKET;
 	else if (strcmp(arg, "syscall execve") == 0)
 		cl->test_syscall = TEST_SYSCALL_EXECVE;
+	else if (strcmp(arg, "syscall sendto") == 0)
+		cl->test_syscall = TEST_SYSCALL_SENDTO;
+	else if (strcmp(arg, "syscall sendmsg") == 0)
+		cl->test_syscall = TEST_SYSCALL_SENDMSG;
+	else if (strcmp(arg, "syscall mmapx") == 0)
+		cl->test_syscall = TEST_SYSCALL_MMAPX;
+	else if (strcmp(arg, "syscall sockopt") == 0)
+		cl->test_syscall = TEST_SYSCALL_SOCKOPT;
 	else if (strcmp(arg, "malformed") == 0)
 		cl->test_malformed = 1;
 	else if (strcmp(arg, "stall") == 0)

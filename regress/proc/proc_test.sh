@@ -248,14 +248,18 @@ forbidden()
 	client c1 "%test syscall $1"
 	wait_log "session 1: engine pid [0-9]* sandboxed"
 	e=$(engine_pid 1)
+	# The kill must come from the call under test, not from before it.
+	wait_log "trying forbidden syscall"
 	wait_log "engine pid $e terminated by signal SIGSYS: killed by seccomp"
+	log_has "forbidden syscall [0-9]* survived" &&
+	    atf_fail "the call returned instead of killing the engine"
 	client_ended c1 2
 	wait_log "session 1: ended (failed)"
 	parent_alive
 	second_session 2
 }
 
-for sc in open socket execve; do
+for sc in open socket execve sendto sendmsg mmapx sockopt; do
 	eval "
 atf_test_case seccomp_$sc cleanup
 seccomp_${sc}_head()
@@ -835,6 +839,10 @@ atf_init_test_cases()
 	atf_add_test_case seccomp_open
 	atf_add_test_case seccomp_socket
 	atf_add_test_case seccomp_execve
+	atf_add_test_case seccomp_sendto
+	atf_add_test_case seccomp_sendmsg
+	atf_add_test_case seccomp_mmapx
+	atf_add_test_case seccomp_sockopt
 	atf_add_test_case sigkill
 	atf_add_test_case malformed
 	atf_add_test_case broker
