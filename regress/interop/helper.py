@@ -124,6 +124,9 @@ def probe(seconds, lcp, cmd):
             break
         buf += b
         req = frames(lcp_confreq())[0]
+        if (not lcp and b"Ready" in buf) or b"not supported" in buf:
+            time.sleep(0.3)
+            break
         if lcp and any(is_lcp(f) and f != req for f in frames(bytes(buf))):
             answered = True
             break

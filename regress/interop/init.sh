@@ -18,9 +18,11 @@ mount -t devtmpfs dev /dev
 mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts
 
+# Each report is followed by the guest's uptime, for the timings.
 say()
 {
 	echo "INTEROP $*"
+	echo "INTEROP-T $1 $(cut -d' ' -f1 /proc/uptime)"
 }
 
 finish()
