@@ -50,6 +50,9 @@ pass=$(arg pass)
 host=10.0.2.2
 say start "$mode $(uname -r)"
 
+# The line raw at once: a cooked ttyS1 would echo the server's banner.
+stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null
+
 for m in slhc slip ppp_generic ppp_async; do
 	insmod /lib/modules/$m.ko || say insmod fail "$m"
 done
