@@ -16,9 +16,7 @@
 # error the slirp front end prints for a command it refuses, or for PPP,
 # that slirpd in PPP mode leaves an LCP Configure-Request unanswered.
 #
-# SLIRPD_INTEROP_SIZE changes the 1 MB transfer size; with
-# SLIRPD_INTEROP_SERVER=fullbolt the original Slirp (slirp-fullbolt)
-# serves the line instead, to check the harness itself.  By hand, as root:
+# SLIRPD_INTEROP_SIZE changes the 1 MB transfer size.  By hand, as root:
 #   make SAN=1 OBJ=obj-san obj-san/regress/interop/interop_test testdata
 #   cd regress && kyua test --build-root=../obj-san/regress interop
 
@@ -150,7 +148,6 @@ it_slirpd_start()
 # it_probe PPP ARGS...: skip unless the server takes this mode.
 it_probe()
 {
-	[ "${SLIRPD_INTEROP_SERVER:-slirpd}" = fullbolt ] && return 0
 	_lcp=
 	[ "$1" = ppp ] && _lcp=--lcp
 	shift
@@ -199,19 +196,8 @@ interop.pass=${IT_PW:-none}" \
 	_pty=$(sed -n 's|.*redirected to \(/dev/pts/[0-9]*\).*s1.*|\1|p' \
 	    "$WORK/qemu.log" | head -n 1)
 	# slirp needs the line as its terminal; its messages go to a log.
-	# SLIRPD_INTEROP_SERVER=fullbolt puts the original Slirp there
-	# instead, to check the harness (its 10.0.2.3 forwards to
-	# 127.0.0.1:53, not to our dnsmasq, so the dns check fails).
 	_err=$WORK/slirp-stderr.log
-	if [ "${SLIRPD_INTEROP_SERVER:-slirpd}" = fullbolt ]; then
-		# Slirp 1.0 talks on its standard error as well, and
-		# expects a line that is raw already.
-		set -- /usr/bin/slirp-fullbolt "dns 127.0.0.1" "$@"
-		stty -F "$_pty" raw -echo 115200
-		_err=$_pty
-	else
-		set -- "$E2E_OBJ/slirp" -S "$WORK/slirpd.sock" "$@"
-	fi
+	set -- "$E2E_OBJ/slirp" -S "$WORK/slirpd.sock" "$@"
 	e2e_bg slirp sh -c 'h=$1 p=$2 e=$3; shift 3
 	    exec env HOME="$h" "$@" < "$p" > "$p" 2> "$e"' \
 	    sh "$WORK" "$_pty" "$_err" "$@"
@@ -260,6 +246,8 @@ it_check()
 # no address options), offered 10.0.2.3 as DNS, and hung up cleanly.
 it_check_ppp()
 {
+	_f=$(grep -a '^INTEROP pppd fail' "$WORK/console.log" | tr -d '\r')
+	[ -n "$_f" ] && it_fail "the link did not come up: $_f"
 	_link=$(it_check) || exit 1
 	[ "$_link" = "ppp0 10.0.2.15 10.0.2.2" ] ||
 	    it_fail "ppp addresses: '$_link'"
@@ -348,8 +336,7 @@ cslip_auto_body()
 	# Nothing to ask the server to do here, so ask what it knows.
 	_h=$(env HOME="$WORK" "$E2E_OBJ/slirp" "help compress" 2>&1 |
 	    grep -i -m 1 'not supported')
-	[ "${SLIRPD_INTEROP_SERVER:-slirpd}" != fullbolt ] && [ -n "$_h" ] &&
-	    atf_skip "slirp \"help compress\":$_h"
+	[ -n "$_h" ] && atf_skip "slirp \"help compress\":$_h"
 	it_boot cslip
 	it_check > /dev/null
 }
