@@ -199,7 +199,7 @@ interop.pass=${IT_PW:-none}" \
 	_err=$WORK/slirp-stderr.log
 	set -- "$E2E_OBJ/slirp" -S "$WORK/slirpd.sock" "$@"
 	e2e_bg slirp sh -c 'h=$1 p=$2 e=$3; shift 3
-	    exec env HOME="$h" "$@" < "$p" > "$p" 2> "$e"' \
+	    exec env HOME="$h" "$@" <> "$p" >&0 2> "$e"' \
 	    sh "$WORK" "$_pty" "$_err" "$@"
 	_end=$((_t0 + ${SLIRPD_INTEROP_WAIT:-300}))
 	while [ "$(date +%s)" -lt "$_end" ]; do
