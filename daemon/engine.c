@@ -29,6 +29,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "stack.h"
+#include "ppp.h"
 #include "unit.h"
 
 /* Descriptors besides the stack's: stdio, the channel, the units. */
@@ -45,6 +46,8 @@ struct engine {
 	uint64_t	 now;
 	struct pollfd	*pfd;
 	size_t		 npfd;
+	struct ppp_config ppp;		/* when cfg.ppp */
+	int		 have_ppp;
 };
 
 static struct engine	 eng;
@@ -137,6 +140,14 @@ engine_add_unit(const struct imsg *imsg)
 		fatal("%s: fcntl", __func__);
 	if ((u = unit_new(fd, eu.mru, eu.baud)) == NULL)
 		fatal("%s: unit_new", __func__);
+	/* SLIP, CSLIP or autodetect (the parent checked the options). */
+	if (!eng.cfg.ppp && (unit_set_vj_slots(u, eng.cfg.vj_slots) == -1 ||
+	    unit_set_framing(u, eng.cfg.framing) == -1))
+		fatalx("%s: bad framing %u or vj slots %u", __func__,
+		    eng.cfg.framing, eng.cfg.vj_slots);
+	/* A line added after the start talks PPP too (syscall: getrandom). */
+	if (eng.have_ppp && unit_set_ppp(u, &eng.ppp, eng.now) == -1)
+		fatal("%s: unit_set_ppp", __func__);
 	TAILQ_INSERT_TAIL(&eng.units, u, entry);
 	eng.nunits++;
 }
@@ -184,6 +195,28 @@ engine_test_syscall(const struct imsg *imsg)
 	engine_test_result("forbidden syscall %u survived", ts.which);
 }
 
+/*
+ * Requests without end and no reading of the replies: the parent must
+ * stop reading us rather than queue replies without bound.
+ */
+static void
+engine_test_flood(const struct imsg *imsg)
+{
+	int i;
+
+	if (imsg_get_len(imsg) != sizeof(struct sock_req))
+		fatalx("%s: bad length", __func__);
+	for (i = 0; i < TEST_FLOOD_COUNT; i++)
+		if (imsg_compose(&eng.ibuf, IMSG_SOCK_REQ, eng.cfg.sessid, 0,
+		    -1, imsg->data, sizeof(struct sock_req)) == -1)
+			fatal("%s: compose", __func__);
+	log_info("%s: flooding", __func__);
+	/* syscall: sendmsg, poll (imsg_flush; blocks once the parent stops) */
+	(void)imsg_flush(&eng.ibuf);
+	/* syscall: poll (no fds: a ten minute sleep) */
+	(void)poll(NULL, 0, 600 * 1000);
+}
+
 /* Talk to an exec target through the fd the exec helper made. */
 static void
 engine_test_exec(const struct imsg *imsg)
@@ -219,6 +252,26 @@ engine_test_exec(const struct imsg *imsg)
 }
 #endif
 
+/* slirpctl(8) asked the parent for our counters. */
+static void
+engine_stats(const struct imsg *imsg)
+{
+	struct engine_stats es;
+	struct unit *u;
+
+	if (imsg_get_len(imsg) != 0 || eng.stack == NULL)
+		fatalx("%s: bad STATS_REQ", __func__);
+	memset(&es, 0, sizeof(es));
+	es.sessid = eng.cfg.sessid;
+	es.stack = *stack_stats(eng.stack);
+	TAILQ_FOREACH(u, &eng.units, entry)
+		if (es.nunits < ENGINE_MAXUNITS)
+			es.unit[es.nunits++] = *unit_stats(u);
+	/* Written by the event loop (syscall: sendmsg). */
+	(void)imsg_compose(&eng.ibuf, IMSG_ENG_STATS, eng.cfg.sessid, 0, -1,
+	    &es, sizeof(es));
+}
+
 /* One message from the parent (trusted, but still checked). */
 static void
 engine_dispatch_one(struct imsg *imsg)
@@ -251,6 +304,9 @@ engine_dispatch_one(struct imsg *imsg)
 		break;
 	case IMSG_ENG_EXIT:
 		engine_end(ENDED_NORMAL);
+	case IMSG_ENG_STATS_REQ:
+		engine_stats(imsg);
+		break;
 #ifdef SLIRPD_TESTING
 	case IMSG_TEST_SYSCALL:
 		engine_test_syscall(imsg);
@@ -275,6 +331,18 @@ engine_dispatch_one(struct imsg *imsg)
 		break;
 	case IMSG_ENG_EXEC_REPLY:
 		engine_test_exec(imsg);
+		break;
+	case IMSG_TEST_FLOOD:
+		engine_test_flood(imsg);
+		break;
+	case IMSG_TEST_STALL:
+		/*
+		 * An engine that stops reading its channel (regress/proc
+		 * sigterm_stalled): the parent must not wait for it.
+		 */
+		log_info("%s: stalling", __func__);
+		/* syscall: poll (no fds: a ten minute sleep) */
+		(void)poll(NULL, 0, 600 * 1000);
 		break;
 #else
 	case IMSG_ENG_EXEC_REPLY:
@@ -363,6 +431,56 @@ engine_setup(void)
 	}
 }
 
+/* The session's PPP options; the parent bounded them, bound them again. */
+static void
+engine_ppp_opts(struct ppp_config *pc, const struct ppp_opts *o)
+{
+	unsigned int i;
+
+	if (eng.cfg.mru >= PPP_MRU_MIN && eng.cfg.mru <= PPP_MRU_DEFAULT)
+		pc->mru = eng.cfg.mru;
+	if (o->has_asyncmap)
+		pc->asyncmap = o->asyncmap;
+	for (i = 0; i < 8; i++)
+		pc->escape.bits[i] = o->escape[i];
+	pc->no_pfc = o->no_pfc != 0;
+	pc->no_acfc = o->no_acfc != 0;
+	if (o->echo_interval <= PPP_OPTS_ECHO_MAX)
+		pc->echo_interval = o->echo_interval;
+	if (o->echo_failure > 0 && o->echo_failure <= PPP_OPTS_COUNT_MAX)
+		pc->echo_failure = o->echo_failure;
+	if (o->restart > 0 && o->restart <= PPP_OPTS_RESTART_MAX)
+		pc->restart_ms = o->restart * 1000;
+	if (o->max_configure > 0 && o->max_configure <= PPP_OPTS_COUNT_MAX)
+		pc->max_configure = o->max_configure;
+	if (o->max_terminate > 0 && o->max_terminate <= PPP_OPTS_COUNT_MAX)
+		pc->max_terminate = o->max_terminate;
+	if (o->max_failure > 0 && o->max_failure <= PPP_OPTS_COUNT_MAX)
+		pc->max_failure = o->max_failure;
+}
+
+/* PPP units: the host is .2, the guest gets its address, DNS is .3. */
+static void
+engine_ppp(const struct stack_config *sc)
+{
+	struct ppp_config *pc = &eng.ppp;
+	struct unit *u;
+
+	ppp_default_config(pc);
+	pc->our_addr = sc->special_addr | htonl(2);
+	pc->peer_addr = sc->guest_addr;
+	pc->dns_addr = sc->special_addr | htonl(3);
+	engine_ppp_opts(pc, &eng.cfg.pppo);
+	/* -vj / nocompress: no VJ in IPCP; vj-max-slots: its slots. */
+	pc->vj = eng.cfg.framing != UNIT_SLIP;
+	if (eng.cfg.vj_slots != 0)
+		pc->vj_slots = eng.cfg.vj_slots;
+	eng.have_ppp = 1;
+	TAILQ_FOREACH(u, &eng.units, entry)
+		if (unit_set_ppp(u, pc, eng.now) == -1)
+			fatal("%s: unit_set_ppp", __func__);
+}
+
 static void
 engine_stack(void)
 {
@@ -397,6 +515,8 @@ engine_stack(void)
 	}
 	if ((eng.stack = stack_new(&sc, &engine_ops, NULL, eng.now)) == NULL)
 		fatal("%s: stack_new", __func__);
+	if (c->ppp)
+		engine_ppp(&sc);
 	/* One slot per flow the stack may have, and ours. */
 	eng.npfd = sc.max_flows + MAX_DNS + ENGINE_FDSLACK;
 	if ((eng.pfd = calloc(eng.npfd, sizeof(*eng.pfd))) == NULL)
@@ -467,9 +587,12 @@ engine_loop(void)
 		stack_set_time(eng.stack, eng.now);
 		stack_timers(eng.stack);
 		/* Write what the stack queued before sleeping. */
-		TAILQ_FOREACH(u, &eng.units, entry)
+		TAILQ_FOREACH(u, &eng.units, entry) {
+			if (unit_timers(u, eng.now) != UNIT_OK)
+				engine_end(ENDED_HANGUP);
 			if (unit_want_write(u))
 				engine_flush(u);
+		}
 		if (imsg_pending_write(&eng.ibuf) &&
 		    imsg_write(&eng.ibuf) == 0)
 			exit(0);
@@ -485,6 +608,12 @@ engine_loop(void)
 		nu = n - 1;
 		ns = stack_pollfds(eng.stack, eng.pfd + n, eng.npfd - n);
 		next = stack_next_timer(eng.stack);
+		TAILQ_FOREACH(u, &eng.units, entry) {
+			int64_t un = unit_next_timer(u, eng.now);
+
+			if (un >= 0 && (next < 0 || un < next))
+				next = un;
+		}
 		timeout = next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
 		/* syscall: poll */
 		if (poll(eng.pfd, n + ns, timeout) == -1) {

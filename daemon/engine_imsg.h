@@ -15,6 +15,10 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "ppp_opts.h"
+#include "stack.h"
+#include "unit.h"
+
 #define ENGINE_CHANNEL_FD	3	/* where a child finds its channel */
 #define ENGINE_MAXUNITS		8
 #define ENGINE_NAMELEN		64
@@ -35,6 +39,10 @@ enum engine_imsg_type {
 	IMSG_TEST_EXEC,		/* struct eng_exec_req: try an exec target */
 	IMSG_TEST_RESULT,	/* NUL-terminated text, logged by the parent */
 	IMSG_TEST_SOCK,		/* struct sock_req: ask the broker for it */
+	IMSG_TEST_STALL,	/* any payload: stop reading the channel */
+	IMSG_TEST_FLOOD,	/* struct sock_req: many, then stop reading */
+	IMSG_ENG_STATS_REQ = 150, /* no payload (slirpctl show) */
+	IMSG_ENG_STATS,		/* struct engine_stats, the answer */
 };
 
 struct engine_config {
@@ -44,11 +52,14 @@ struct engine_config {
 	char		tty[ENGINE_NAMELEN];	/* first line's name */
 	char		chroot[PATH_MAX];	/* NUL-terminated */
 	uint32_t	mtu, mru, baud, keepalive, ppp;
+	uint32_t	framing;		/* enum unit_framing for SLIP */
+	uint32_t	vj_slots;		/* vj-max-slots; 0 = 16 */
 	uint32_t	special_addr, guest_addr, dns_addr; /* network order */
 	uint32_t	host_alias;		/* .2 maps to 127.0.0.1 */
 	uint32_t	nresolvers;
 	uint32_t	res_addr[4];		/* network order */
 	uint16_t	res_port[4];		/* network order */
+	struct ppp_opts	pppo;			/* when ppp */
 };
 
 struct engine_unit {
@@ -82,10 +93,19 @@ struct engine_ended {
 	uint32_t	reason;		/* ENDED_* of client_imsg.h */
 };
 
+/* The session's counters, for slirpctl(8); relayed to it unchanged. */
+struct engine_stats {
+	uint32_t	sessid;
+	uint32_t	nunits;			/* unit[] entries in use */
+	struct stack_stats stack;
+	struct unit_stats unit[ENGINE_MAXUNITS];
+};
+
 #define TEST_SYSCALL_OPEN	1
 #define TEST_SYSCALL_SOCKET	2
 #define TEST_SYSCALL_EXECVE	3
 #define TEST_SOCK_ID		0xfffffff0u	/* the test's SOCK_REQ id */
+#define TEST_FLOOD_COUNT	20000	/* SOCK_REQs sent for TEST_FLOOD */
 struct test_syscall {
 	uint32_t	which;
 };

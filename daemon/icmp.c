@@ -1,13 +1,26 @@
 /*
  * ICMP: echo to the special hosts answered here, echo to other hosts
- * relayed through ping sockets the parent creates, and the errors the
- * stack sends back to the guest about its datagrams.
+ * relayed through sockets the parent creates, and the errors the stack
+ * sends back to the guest about its datagrams.
+ *
+ * The parent's socket is a ping socket (SOCK_DGRAM) where the host's
+ * net.ipv4.ping_group_range lets root have one, else a raw ICMP socket
+ * (SOCK_RAW) with a receive filter for echo replies only.  Both are
+ * connected to the destination and have IP_RECVERR set, so the host's
+ * ICMP errors about our echoes come through the error queue, each with
+ * the echo header it quotes.  On a ping socket the kernel picks the echo
+ * id and hands us ICMP messages.  On a raw socket we read whole IPv4
+ * datagrams (untrusted: every header is checked), put our own random id
+ * on the echoes and checksum them, and see every echo reply (and error)
+ * the destination sends this host, other pingers' too: only ours (our
+ * id, a sequence we sent) go to the guest.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/errqueue.h>
 #include <unistd.h>
 
 #include "stack_var.h"
@@ -43,9 +56,13 @@ TAILQ_HEAD(qecho_head, qecho);
 struct icmp_flow {
 	TAILQ_ENTRY(icmp_flow) entry;
 	in_addr_t	 dst;		/* as the guest sees it */
+	in_addr_t	 host;		/* as the host sees it */
 	uint32_t	 reqid;		/* pending socket request, or 0 */
 	struct ssock	*so;
 	uint16_t	 nextseq;
+	uint16_t	 id;		/* our echo id (raw sockets) */
+	int		 raw;		/* SOCK_RAW: IP headers, our id */
+	int		 recverr;	/* IP_RECVERR: errors queued */
 	uint64_t	 expire;	/* idle */
 	struct qecho_head q;
 	unsigned int	 nq;
@@ -236,7 +253,13 @@ echo_send(struct stack *s, struct icmp_flow *fl, struct qecho *qe)
 
 	if (!qe_live(s, fl, qe))
 		return;		/* timed out or evicted meanwhile */
-	/* syscall: sendto (send on the connected ping socket) */
+	/*
+	 * A ping socket replaces the id (and the checksum); a raw socket
+	 * sends what we give it, so the id and checksum must be right.
+	 */
+	put16(qe->msg + 4, fl->id);
+	icmp_sum(qe->msg, qe->len);
+	/* syscall: sendto (send on the connected ping or raw socket) */
 	if (send(fl->so->fd, qe->msg, qe->len, MSG_DONTWAIT) == -1) {
 		icmp_error(s, e->orig, e->origlen, ICMP_UNREACH,
 		    unreach_code(errno));
@@ -246,58 +269,251 @@ echo_send(struct stack *s, struct icmp_flow *fl, struct qecho *qe)
 	s->st.icmp_echo_host++;
 }
 
+/* The outstanding echo of fl with our sequence seq, or NULL. */
+static struct echo *
+echo_find(struct stack *s, struct icmp_flow *fl, uint16_t seq)
+{
+	int i;
+
+	for (i = 0; i < ECHO_MAX; i++)
+		if (s->icmp->echo[i].fl == fl && s->icmp->echo[i].seq == seq)
+			return &s->icmp->echo[i];
+	return NULL;
+}
+
+/*
+ * A socket error (the kernel's report of an ICMP error from the host
+ * side) says nothing about which echo it was: tell the oldest.
+ */
+static void
+flow_sockerr(struct stack *s, struct icmp_flow *fl, int error)
+{
+	struct echo *e;
+	int i, oldest = -1;
+
+	for (i = 0; i < ECHO_MAX; i++)
+		if (s->icmp->echo[i].fl == fl && (oldest == -1 ||
+		    s->icmp->echo[i].expire < s->icmp->echo[oldest].expire))
+			oldest = i;
+	if (oldest == -1)
+		return;
+	e = &s->icmp->echo[oldest];
+	icmp_error(s, e->orig, e->origlen, ICMP_UNREACH, unreach_code(error));
+	e->fl = NULL;
+}
+
+/*
+ * The IPv4 header of a datagram read from a raw socket: the ICMP
+ * message it carries (*len bytes), or NULL when it is not a well-formed
+ * unfragmented ICMP datagram from the flow's host.
+ */
+static uint8_t *
+raw_strip(const struct icmp_flow *fl, uint8_t *m, size_t n, size_t *len)
+{
+	size_t hlen;
+	in_addr_t src;
+
+	if (n < 20 || (m[0] >> 4) != 4)
+		return NULL;
+	hlen = (size_t)(m[0] & 0x0f) * 4;
+	if (hlen < 20 || hlen > n || get16(m + 2) != n)
+		return NULL;
+	if (m[9] != IPPROTO_ICMP || (get16(m + 6) & 0x3fff) != 0)
+		return NULL;
+	memcpy(&src, m + 12, 4);
+	if (src != fl->host)
+		return NULL;
+	*len = n - hlen;
+	return m + hlen;
+}
+
+/* Relay an error the kernel reported about one of our echoes. */
+static void
+echo_error(struct stack *s, struct echo *e, uint8_t type, uint8_t code)
+{
+	if (type == ICMP_TIMXCEED && code <= 1)
+		icmp_error(s, e->orig, e->origlen, ICMP_TIMXCEED, code);
+	else if (type == ICMP_UNREACH && code <= 15)
+		icmp_error(s, e->orig, e->origlen, ICMP_UNREACH, code);
+	else
+		icmp_error(s, e->orig, e->origlen, ICMP_UNREACH, 1);
+	e->fl = NULL;
+}
+
+/*
+ * The parent sets IP_RECVERR on our socket: every ICMP error about our
+ * echoes (host and net unreachable too, which a plain socket never
+ * reports) waits in the error queue with its type and code and the
+ * quoted echo header, so it goes back to the guest about the right
+ * echo.  Returns how many were read; 0 when the queue was empty (or
+ * this is no such socket).
+ */
+static int
+flow_errqueue(struct stack *s, struct icmp_flow *fl)
+{
+	struct sock_extended_err ee;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	struct echo *e;
+	union {
+		struct cmsghdr	h;
+		uint8_t		b[CMSG_SPACE(sizeof(ee) +
+				    sizeof(struct sockaddr_in))];
+	} cbuf;
+	uint8_t q[64];
+	ssize_t n;
+	int k, got;
+
+	for (k = 0; k < 16; k++) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = q;
+		iov.iov_len = sizeof(q);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = sizeof(cbuf.b);
+		/* syscall: recvmsg (MSG_ERRQUEUE) */
+		if ((n = recvmsg(fl->so->fd, &msg, MSG_ERRQUEUE |
+		    MSG_DONTWAIT)) == -1)
+			return k;
+		got = 0;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_RECVERR &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(ee))) {
+				memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+				got = 1;
+			}
+		/* The quoted message is our echo request's header. */
+		if (!got || ee.ee_origin != SO_EE_ORIGIN_ICMP || n < 8 ||
+		    q[0] != ICMP_ECHO) {
+			s->st.icmp_bad++;
+			continue;
+		}
+		if ((fl->raw && get16(q + 4) != fl->id) ||
+		    (e = echo_find(s, fl, get16(q + 6))) == NULL) {
+			s->st.icmp_foreign++;	/* another pinger's, or late */
+			continue;
+		}
+		echo_error(s, e, ee.ee_type, ee.ee_code);
+	}
+	return k;
+}
+
+/*
+ * One message from the host socket: m is the ICMP message (a raw
+ * socket's IP header already stripped).  An echo reply to one of our
+ * echoes goes to the guest with its id and sequence back.
+ */
+static void
+flow_msg(struct stack *s, struct icmp_flow *fl, uint8_t *m, size_t n)
+{
+	struct echo *e;
+
+	/* The kernel checked a ping socket's checksum, not a raw one's. */
+	if (n < 8 || (fl->raw && in_cksum(m, n) != 0)) {
+		s->st.icmp_bad++;
+		return;
+	}
+	if (m[0] != ICMP_ECHOREPLY || m[1] != 0) {
+		if (fl->raw)
+			s->st.icmp_foreign++;
+		else
+			s->st.icmp_bad++;
+		return;
+	}
+	if (fl->raw && get16(m + 4) != fl->id) {
+		s->st.icmp_foreign++;	/* another pinger's reply */
+		return;
+	}
+	if ((e = echo_find(s, fl, get16(m + 6))) == NULL) {
+		s->st.icmp_bad++;	/* late or never asked */
+		return;
+	}
+	put16(m + 4, e->gid);
+	put16(m + 6, e->gseq);
+	icmp_sum(m, n);
+	e->fl = NULL;
+	if (ip_output(s, IPPROTO_ICMP, fl->dst, s->cfg.guest_addr, m, n, 0, 0,
+	    STACK_PRIO_INTERACTIVE) == 0)
+		s->st.icmp_out++;
+}
+
 static void
 flow_read(struct stack *s, struct ssock *so, short revents)
 {
 	struct icmp_flow *fl = so->ctx;
-	uint8_t *m = s->icmp->buf;
-	struct echo *e;
+	uint8_t *m = s->icmp->buf, *l4;
+	size_t len;
 	ssize_t n;
-	int i, k, oldest;
+	int k;
 
+	if ((revents & POLLERR) && fl->recverr && flow_errqueue(s, fl) > 0)
+		fl->expire = s->now + flow_idle(s);
 	for (k = 0; k < 16; k++) {
-		/* syscall: recvfrom (recv on the ping socket) */
-		n = recv(so->fd, m, ICMP_MAXMSG, MSG_DONTWAIT);
+		/* syscall: recvfrom (recv on the ping or raw socket) */
+		n = recv(so->fd, m, ICMP_MAXMSG, MSG_DONTWAIT | MSG_TRUNC);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			/* An ICMP error from the host side: tell the oldest. */
-			oldest = -1;
-			for (i = 0; i < ECHO_MAX; i++)
-				if (s->icmp->echo[i].fl == fl && (oldest == -1 ||
-				    s->icmp->echo[i].expire <
-				    s->icmp->echo[oldest].expire))
-					oldest = i;
-			if (oldest != -1) {
-				e = &s->icmp->echo[oldest];
-				icmp_error(s, e->orig, e->origlen,
-				    ICMP_UNREACH, unreach_code(errno));
-				e->fl = NULL;
-			}
+			/*
+			 * With IP_RECVERR the error queue has the same
+			 * error and says which echo it was about.
+			 */
+			if (fl->recverr)
+				flow_errqueue(s, fl);
+			else
+				flow_sockerr(s, fl, errno);
 			return;
 		}
 		fl->expire = s->now + flow_idle(s);
-		if (n < 8 || m[0] != ICMP_ECHOREPLY || m[1] != 0) {
+		if (n > ICMP_MAXMSG) {
+			s->st.icmp_bad++;	/* truncated: cannot be IPv4 */
+			continue;
+		}
+		if (!fl->raw) {
+			flow_msg(s, fl, m, (size_t)n);
+			continue;
+		}
+		if ((l4 = raw_strip(fl, m, (size_t)n, &len)) == NULL) {
 			s->st.icmp_bad++;
 			continue;
 		}
-		for (i = 0; i < ECHO_MAX; i++)
-			if (s->icmp->echo[i].fl == fl &&
-			    s->icmp->echo[i].seq == get16(m + 6))
-				break;
-		if (i == ECHO_MAX) {
-			s->st.icmp_bad++;	/* late or never asked */
-			continue;
-		}
-		e = &s->icmp->echo[i];
-		put16(m + 4, e->gid);
-		put16(m + 6, e->gseq);
-		icmp_sum(m, (size_t)n);
-		e->fl = NULL;
-		if (ip_output(s, IPPROTO_ICMP, fl->dst, s->cfg.guest_addr, m,
-		    (size_t)n, 0, 0, STACK_PRIO_INTERACTIVE) == 0)
-			s->st.icmp_out++;
+		flow_msg(s, fl, l4, len);
 	}
+}
+
+/* The parent set IP_RECVERR (a socketpair in a unit test has none). */
+static int
+sock_recverr(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	/* syscall: getsockopt (IP_RECVERR) */
+	if (getsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, &len) == -1)
+		return 0;
+	return on != 0;
+}
+
+/*
+ * What the parent gave us.  Weak, so a unit test can make a socketpair
+ * play a raw socket.
+ */
+int	icmp_sock_is_raw(int);
+
+__attribute__((weak)) int
+icmp_sock_is_raw(int fd)
+{
+	int type;
+	socklen_t len = sizeof(type);
+
+	/* syscall: getsockopt (SO_TYPE) */
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return 0;
+	return type == SOCK_RAW;
 }
 
 static void
@@ -313,6 +529,10 @@ flow_ready(struct stack *s, void *ctx, int fd, int error)
 		close(fd);
 		fd = -1;
 		error = ENOMEM;
+	}
+	if (fd != -1) {
+		fl->raw = icmp_sock_is_raw(fd);
+		fl->recverr = sock_recverr(fd);
 	}
 	while ((qe = TAILQ_FIRST(&fl->q)) != NULL) {
 		TAILQ_REMOVE(&fl->q, qe, entry);
@@ -348,6 +568,9 @@ flow_get(struct stack *s, in_addr_t dst)
 	if ((fl = calloc(1, sizeof(*fl))) == NULL)
 		return NULL;
 	fl->dst = dst;
+	fl->host = host;
+	/* syscall: getrandom (arc4random): other pingers use other ids. */
+	fl->id = (uint16_t)arc4random();
 	fl->expire = s->now + flow_idle(s);
 	TAILQ_INIT(&fl->q);
 	TAILQ_INSERT_TAIL(&s->icmp->flows, fl, entry);
@@ -407,9 +630,8 @@ echo_host(struct stack *s, const struct ip_pkt *p)
 	qe->slot = slot;
 	qe->len = p->l4len;
 	memcpy(qe->msg, p->l4, p->l4len);
-	/* The kernel puts its own id on a ping socket; the seq is ours. */
+	/* The seq is ours; echo_send() sets the id and the checksum. */
 	put16(qe->msg + 6, e->seq);
-	icmp_sum(qe->msg, qe->len);
 	if (fl->so != NULL) {
 		echo_send(s, fl, qe);
 		free(qe);

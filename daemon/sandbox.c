@@ -13,13 +13,19 @@
  *				imsg_read is recvmsg
  *   write, writev		unit_flush (the line), tcp, logging (-d)
  *   recvmsg, sendmsg		imsg: the parent channel, fds passed in;
- *				tcp_subr sendmsg(MSG_NOSIGNAL)
+ *				tcp_subr sendmsg(MSG_NOSIGNAL); icmp, udp:
+ *				recvmsg(MSG_ERRQUEUE) for ICMP errors
  *   recvfrom, sendto		udp, dns, icmp on sockets the parent made;
  *				syslog(3) sends on its pre-opened socket
  *   poll, ppoll		the event loop, imsg_flush
  *   close			sockets the stack closes, fds we received
- *   getsockopt		tcp: SO_ERROR after a non-blocking connect
- *   setsockopt		tcp: SO_LINGER for resets
+ *   getsockopt		tcp: SO_ERROR after a non-blocking connect;
+ *				icmp: SO_TYPE (ping or raw socket); icmp, udp:
+ *				IP_RECVERR
+ *   setsockopt		tcp: SO_LINGER for resets; levels SOL_SOCKET and
+ *				IPPROTO_TCP only: never IP_HDRINCL on a raw
+ *				ICMP socket from the parent (source spoofing),
+ *				nor its ICMP_FILTER (SOL_RAW)
  *   shutdown		tcp: half close (FIN from the guest)
  *   fcntl			F_GETFL/F_SETFL/F_GETFD/F_SETFD only (O_NONBLOCK)
  *   clock_gettime,
@@ -47,6 +53,8 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -119,7 +127,7 @@ sandbox_seccomp(void)
 		SCMP_SYS(writev), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 		SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(poll),
 		SCMP_SYS(ppoll), SCMP_SYS(close), SCMP_SYS(getsockopt),
-		SCMP_SYS(setsockopt), SCMP_SYS(shutdown),
+		SCMP_SYS(shutdown),
 		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
 		SCMP_SYS(getrandom), SCMP_SYS(brk), SCMP_SYS(mmap),
 		SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
@@ -135,6 +143,7 @@ sandbox_seccomp(void)
 #endif
 	};
 	static const int fcntls[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
+	static const int sockopt_levels[] = { SOL_SOCKET, IPPROTO_TCP };
 	size_t i;
 	int rc;
 
@@ -149,6 +158,14 @@ sandbox_seccomp(void)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
 		    SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_EQ,
 		    (scmp_datum_t)fcntls[i]))) < 0) {
+			errno = -rc;
+			goto fail;
+		}
+	for (i = 0; i < sizeof(sockopt_levels) / sizeof(sockopt_levels[0]);
+	    i++)
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+		    SCMP_SYS(setsockopt), 1, SCMP_A1(SCMP_CMP_EQ,
+		    (scmp_datum_t)sockopt_levels[i]))) < 0) {
 			errno = -rc;
 			goto fail;
 		}

@@ -85,6 +85,8 @@ struct stack_stats {
 			tcp_challenge, tcp_ack_bad, tcp_rexmt_sack,
 			tcp_tlp;
 	uint64_t	sock_req, sock_fail;
+	/* Raw ICMP sockets: other pingers' replies and errors, dropped. */
+	uint64_t	icmp_foreign;
 };
 
 void	 stack_default_config(struct stack_config *);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/errqueue.h>
 #include <unistd.h>
 
 #include "udp_var.h"
@@ -32,6 +33,7 @@ struct udp_flow {
 	uint32_t	 reqid;
 	struct ssock	*so;
 	int		 refused;
+	int		 recverr;	/* IP_RECVERR: errors queued */
 	uint8_t		 rcode;		/* ICMP unreachable code then */
 	uint64_t	 expire;
 	struct qdgram_head q;
@@ -165,13 +167,82 @@ flow_refuse(struct stack *s, struct udp_flow *f, int error)
 	icmp_error(s, f->orig, f->origlen, 3, refuse_code(error));
 }
 
+/*
+ * The parent sets IP_RECVERR on our sockets (not on the DNS relay's):
+ * without it the kernel reports port unreachable but never host or net
+ * unreachable; with it each ICMP error waits in the error queue with
+ * its type and code, and goes to the guest as it came.
+ */
+static int
+sock_recverr(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	/* syscall: getsockopt (IP_RECVERR) */
+	if (getsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, &len) == -1)
+		return 0;
+	return on != 0;
+}
+
+static void
+flow_errqueue(struct stack *s, struct udp_flow *f)
+{
+	struct sock_extended_err ee;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	union {
+		struct cmsghdr	h;
+		uint8_t		b[CMSG_SPACE(sizeof(ee) +
+				    sizeof(struct sockaddr_in))];
+	} cbuf;
+	uint8_t q[8];
+	int k, got;
+
+	for (k = 0; k < UDP_READ_BATCH; k++) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = q;
+		iov.iov_len = sizeof(q);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = sizeof(cbuf.b);
+		/* syscall: recvmsg (MSG_ERRQUEUE) */
+		if (recvmsg(f->so->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+			return;
+		got = 0;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_RECVERR &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(ee))) {
+				memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+				got = 1;
+			}
+		if (!got || ee.ee_origin != SO_EE_ORIGIN_ICMP) {
+			s->st.udp_bad++;
+			continue;
+		}
+		s->st.udp_refused++;
+		if (ee.ee_type == 3 && ee.ee_code <= 15)
+			icmp_error(s, f->orig, f->origlen, 3, ee.ee_code);
+		else if (ee.ee_type == 11 && ee.ee_code <= 1)
+			icmp_error(s, f->orig, f->origlen, 11, ee.ee_code);
+		else
+			icmp_error(s, f->orig, f->origlen, 3, 1);
+	}
+}
+
 /* Hand one datagram to the host socket. */
 static void
 flow_send(struct stack *s, struct udp_flow *f, const uint8_t *d, size_t len)
 {
 	/* syscall: sendto (send on the connected UDP socket) */
 	if (send(f->so->fd, d, len, MSG_DONTWAIT) == -1) {
-		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		if (f->recverr)
+			flow_errqueue(s, f);	/* the error is queued too */
+		else if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
 		    errno == ENETUNREACH)
 			flow_refuse(s, f, errno);
 		else
@@ -186,14 +257,18 @@ flow_read(struct stack *s, struct ssock *so, short revents)
 	ssize_t n;
 	int i;
 
+	if ((revents & POLLERR) && f->recverr)
+		flow_errqueue(s, f);
 	for (i = 0; i < UDP_READ_BATCH; i++) {
 		/* syscall: recvfrom (recv on the connected UDP socket) */
 		n = recv(so->fd, s->udp->rbuf, sizeof(s->udp->rbuf),
 		    MSG_DONTWAIT | MSG_TRUNC);
 		if (n == -1) {
 			/* Connected sockets report the host's ICMP errors. */
-			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-			    errno == ENETUNREACH)
+			if (f->recverr)
+				flow_errqueue(s, f);
+			else if (errno == ECONNREFUSED ||
+			    errno == EHOSTUNREACH || errno == ENETUNREACH)
 				flow_refuse(s, f, errno);
 			return;
 		}
@@ -228,6 +303,7 @@ flow_ready(struct stack *s, void *ctx, int fd, int error)
 		flow_refuse(s, f, error);
 		return;
 	}
+	f->recverr = sock_recverr(fd);
 	while ((d = TAILQ_FIRST(&f->q)) != NULL) {
 		TAILQ_REMOVE(&f->q, d, entry);
 		flow_send(s, f, d->data, d->len);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "slip.h"
+#include "vj.h"
 
 /* unit_input() results. */
 #define UNIT_ERR	(-1)	/* read error: treat as hangup */
@@ -58,6 +59,8 @@ struct unit_stats {
 	uint64_t	drops;		/* enqueue refused: queue full */
 	uint64_t	reads, writes;	/* syscalls */
 	uint64_t	errors;		/* read/write errors */
+	uint64_t	vj_refused;	/* VJ frames on a plain SLIP unit */
+	struct vj_stats	vj;		/* CSLIP: a copy of the VJ counters */
 };
 
 struct upkt;
@@ -84,6 +87,9 @@ struct unit {
 	enum unit_framing framing;
 	struct vj	*vj;		/* CSLIP (and PPP VJ) state, or NULL */
 	struct ppp	*ppp;		/* PPP state when framing is UNIT_PPP */
+	uint8_t		*vjbuf;		/* CSLIP: one packet, UNIT_VJBUF */
+	unsigned int	 vjslots;	/* CSLIP slots each way (0: 16) */
+	uint64_t	 vjdamage;	/* decoder errors already told to vj */
 	struct slip_dec	 dec;
 	uint8_t		*rbuf;
 	uint64_t	 lastin;	/* ms of the last read */
@@ -105,8 +111,15 @@ TAILQ_HEAD(unit_head, unit);
  */
 struct unit *unit_new(int fd, unsigned int mru, unsigned int baud);
 void	 unit_free(struct unit *);
-/* Choose the framing before the first unit_input(); 0, or -1. */
+/*
+ * Choose the framing before the first unit_input(); 0, or -1.  CSLIP
+ * (and SLIP_AUTO once it switches) keeps its VJ state in u->vj, freed by
+ * unit_free(); it compresses outgoing TCP when a datagram is encoded, so
+ * the VJ state follows the order the line really carries.
+ */
 int	 unit_set_framing(struct unit *, enum unit_framing);
+/* CSLIP slots per direction (vj-max-slots), 0 for 16; before framing. */
+int	 unit_set_vj_slots(struct unit *, unsigned int);
 /*
  * One read(2) of up to UNIT_RBUF bytes; deliver() gets each decoded
  * frame (valid during the call).  Returns UNIT_OK (also on EAGAIN),
@@ -123,5 +136,15 @@ int	 unit_flush(struct unit *);
 /* Something is left to write: poll the fd for POLLOUT. */
 int	 unit_want_write(const struct unit *);
 const struct unit_stats *unit_stats(const struct unit *);
+/*
+ * PPP framing with a configuration (NULL: defaults); the link starts
+ * at once (LCP Configure-Request queued).  0, or -1.
+ */
+struct ppp_config;
+int	 unit_set_ppp(struct unit *, const struct ppp_config *, uint64_t now);
+/* Run the unit's timers (PPP); UNIT_OK, or UNIT_EOF: the link is done. */
+int	 unit_timers(struct unit *, uint64_t now);
+/* ms until unit_timers() has work, -1 for none. */
+int64_t	 unit_next_timer(const struct unit *, uint64_t now);
 
 #endif

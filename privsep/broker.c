@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/icmp.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,49 @@
 #include "engine_imsg.h"
 #include "log.h"
 #include "parent.h"
+
+/*
+ * ICMP echo for the engine.  A ping socket (SOCK_DGRAM) first: the
+ * kernel lets it send echo requests only, writes the echo id itself and
+ * hands back only the replies to it.  It needs the host's
+ * net.ipv4.ping_group_range to include gid 0, which Debian's default
+ * ("1 0") does not; then socket() fails with EACCES and we fall back to
+ * a raw ICMP socket (we are root, with CAP_NET_RAW).  The engine reads
+ * whole IP datagrams from it and must pick its own id; the filter below
+ * keeps everything but echo replies out of its queue.  The
+ * sandbox lets the engine set SOL_SOCKET options only, so it cannot
+ * turn on IP_HDRINCL or change the filter (sandbox.c).
+ */
+static int
+broker_raw_icmp(void)
+{
+	static int told;
+	struct icmp_filter filt;
+	int fd, saved;
+
+	if (!told) {
+		log_info("%s: no ping sockets for gid 0 "
+		    "(net.ipv4.ping_group_range): raw ICMP sockets", __func__);
+		told = 1;
+	}
+
+	if ((fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_ICMP)) == -1)
+		return -1;
+	/*
+	 * A set bit drops that type: echo replies only.  Errors about our
+	 * echoes come through the error queue (IP_RECVERR, below), with
+	 * the other ICMP sockets'.
+	 */
+	filt.data = ~(1U << ICMP_ECHOREPLY);
+	if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
 
 /* Returns a connected (or connecting) socket, or -1 with errno set. */
 int
@@ -32,11 +76,6 @@ broker_socket(int proto, in_addr_t addr, in_port_t port)
 		type = SOCK_DGRAM;
 		break;
 	case IPPROTO_ICMP:
-		/*
-		 * A ping socket: needs net.ipv4.ping_group_range to
-		 * include gid 0 (slirpd.8).  The kernel writes the echo
-		 * id itself, so the engine cannot spoof other flows.
-		 */
 		type = SOCK_DGRAM;
 		port = 0;
 		break;
@@ -45,8 +84,22 @@ broker_socket(int proto, in_addr_t addr, in_port_t port)
 		return -1;
 	}
 	if ((fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    proto)) == -1)
+	    proto)) == -1 && (proto != IPPROTO_ICMP || errno != EACCES ||
+	    (fd = broker_raw_icmp()) == -1))
 		return -1;
+	/*
+	 * Without IP_RECVERR the kernel reports only "hard" ICMP errors
+	 * on an ICMP socket, never host or net unreachable; with it the
+	 * engine reads each from the error queue, with type, code and the
+	 * echo it was about (icmp.c).
+	 */
+	if (proto == IPPROTO_ICMP && setsockopt(fd, IPPROTO_IP, IP_RECVERR,
+	    &(int){ 1 }, sizeof(int)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = addr;
@@ -106,6 +159,41 @@ proto_name(int proto)
 	return "?";
 }
 
+/*
+ * A guest can make denied requests as fast as it likes: the first
+ * BROKER_DENY_LOGGED are logged one by one, then one line a minute
+ * counts the rest (and session_free the remainder).  Returns 1 when
+ * this denial is to be logged itself.
+ */
+int
+broker_log_denial(struct session *s)
+{
+	uint64_t now = parent_now();
+
+	if (s->denials_logged < BROKER_DENY_LOGGED) {
+		if (++s->denials_logged == BROKER_DENY_LOGGED)
+			s->denials_next = now + BROKER_DENY_INTERVAL;
+		return 1;
+	}
+	s->denials_suppressed++;
+	if (now >= s->denials_next) {
+		broker_denials_summary(s);
+		s->denials_next = now + BROKER_DENY_INTERVAL;
+	}
+	return 0;
+}
+
+/* The denials not logged one by one, as one line. */
+void
+broker_denials_summary(struct session *s)
+{
+	if (s->denials_suppressed == 0)
+		return;
+	log_info("%s: session %u: %u more requests denied by policy "
+	    "(not logged each)", __func__, s->id, s->denials_suppressed);
+	s->denials_suppressed = 0;
+}
+
 int
 broker_request(struct session *s, struct child *c, const void *data,
     size_t len)
@@ -126,25 +214,45 @@ broker_request(struct session *s, struct child *c, const void *data,
 	rep.id = req.id;
 	rep.error = 0;
 	pol = policy_for_user(penv->conf, s->user);
+	/*
+	 * The parent stops reading an engine whose queue is at the bound
+	 * (parent_fill), so this only refuses the rest of one read's
+	 * worth of requests: the queue stays within a read buffer of it.
+	 */
 	if (imsg_queued(&c->ibuf) >= CHILD_MAXQUEUED) {
 		rep.error = EAGAIN;
-		log_debug("session %u: engine not reading, request refused",
-		    s->id);
+		log_debug("%s: session %u: engine not reading, request "
+		    "refused", __func__, s->id);
 	} else if (!broker_resolver(req.proto, req.addr, req.port) &&
 	    (pol == NULL || broker_martian(pol, req.addr) ||
 	    !policy_allows(pol, req.proto, req.addr, req.port))) {
 		rep.error = EACCES;
-		log_info("session %u: %s to %s:%u denied by policy", s->id,
-		    proto_name(req.proto), abuf, ntohs(req.port));
+		if (broker_log_denial(s))
+			log_info("%s: session %u: %s to %s:%u denied by "
+			    "policy", __func__, s->id, proto_name(req.proto),
+			    abuf, ntohs(req.port));
 	} else if ((fd = broker_socket(req.proto, req.addr, req.port)) ==
 	    -1) {
 		rep.error = errno;
-		log_debug("session %u: %s to %s:%u: %s", s->id,
+		log_debug("%s: session %u: %s to %s:%u: %s", __func__, s->id,
 		    proto_name(req.proto), abuf, ntohs(req.port),
 		    strerror(errno));
+	} else if (req.proto == IPPROTO_UDP &&
+	    !broker_resolver(req.proto, req.addr, req.port) &&
+	    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 },
+	    sizeof(int)) == -1) {
+		/*
+		 * The guest's UDP: host and net unreachable reach udp.c
+		 * only through the error queue (the DNS relay's upstream
+		 * sockets do without: dns.c reads no error queue).
+		 */
+		rep.error = errno;
+		close(fd);
+		fd = -1;
+		log_warn("%s: session %u: IP_RECVERR", __func__, s->id);
 	} else
-		log_debug("session %u: %s to %s:%u: fd passed", s->id,
-		    proto_name(req.proto), abuf, ntohs(req.port));
+		log_debug("%s: session %u: %s to %s:%u: fd passed", __func__,
+		    s->id, proto_name(req.proto), abuf, ntohs(req.port));
 	if (imsg_compose(&c->ibuf, IMSG_SOCK_REPLY, s->id, 0, fd, &rep,
 	    sizeof(rep)) == -1) {
 		if (fd != -1)

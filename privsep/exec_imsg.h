@@ -33,7 +33,7 @@ struct exec_init {
 
 struct exec_target {
 	uint32_t	id;
-	char		cmd[EXEC_MAXARGV];	/* NUL-terminated; run by sh -c */
+	char		cmd[EXEC_MAXARGV];	/* NUL-terminated; split on blanks, run with execv, no shell */
 };
 
 struct exec_req {

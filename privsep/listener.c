@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -23,79 +24,21 @@
 #include "engine_imsg.h"
 #include "log.h"
 #include "parent.h"
-
-/* Create the socket's directory (0755, root's) if it does not exist. */
-static int
-listener_mkdir(const char *path)
-{
-	char dir[PATH_MAX], *p;
-	struct stat st;
-
-	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir))
-		return -1;
-	if ((p = strrchr(dir, '/')) == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : -1;
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		log_warn("%s: mkdir %s", __func__, dir);
-		return -1;
-	}
-	return 0;
-}
+#include "unixsock.h"
 
 int
 listener_open(const char *path)
 {
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		log_warnx("%s: socket path too long: %s", __func__, path);
-		return -1;
-	}
-	if (listener_mkdir(path) == -1) {
-		log_warnx("%s: no directory for %s", __func__, path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_warn("%s: socket", __func__);
-		return -1;
-	}
-	/* A stale socket from a previous run; a live daemon would not care. */
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("%s: unlink %s", __func__, path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("%s: bind %s", __func__, path);
-		close(fd);
-		return -1;
-	}
 	/* Every user may hand us a tty; SO_PEERCRED says who they are. */
-	if (chmod(path, 0666) == -1 || listen(fd, 16) == -1) {
-		log_warn("%s: %s", __func__, path);
-		close(fd);
-		unlink(path);
+	if (unixsock_listen(&penv->listen, path, 0666, 16) == -1)
 		return -1;
-	}
-	penv->listen_fd = fd;
-	strlcpy(penv->listen_path, path, sizeof(penv->listen_path));
 	return 0;
 }
 
 void
 listener_close(void)
 {
-	if (penv->listen_fd == -1)
-		return;
-	close(penv->listen_fd);
-	penv->listen_fd = -1;
-	if (unlink(penv->listen_path) == -1)
-		log_warn("%s: unlink %s", __func__, penv->listen_path);
+	unixsock_close(&penv->listen);
 }
 
 /* Connections of uid that have not started a session yet. */
@@ -120,7 +63,7 @@ listener_accept(void)
 	struct passwd *pw;
 	int fd;
 
-	if ((fd = accept4(penv->listen_fd, NULL, NULL,
+	if ((fd = accept4(penv->listen.fd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 		if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
@@ -240,16 +183,46 @@ client_error(struct client *cl, const char *msg)
  * user passed (same st_rdev), so a path that resolves differently in
  * our mount namespace gains nothing.
  */
+/*
+ * Devices no user may hand us, whoever owns the node: the controlling
+ * tty alias, the console, the pty multiplexer and the current VT.
+ */
 static int
-client_open_line(struct client *cl, int ufd)
+client_tty_forbidden(dev_t rdev)
+{
+	unsigned int ma = major(rdev), mi = minor(rdev);
+
+	return (ma == 5 && mi <= 2) || (ma == 4 && mi == 0);
+}
+
+/*
+ * Root opens the line read-write for the engine, so the user must show
+ * that right: the fd passed is a tty open read-write, and the device
+ * node is the user's own (login and sshd chown a user's tty to them).
+ * *why says what is wrong, for the user.
+ */
+static int
+client_open_line(struct client *cl, int ufd, const char **why)
 {
 	struct stat ust, st;
 	char path[PATH_MAX];
-	int fd;
+	int fd, fl;
 
+	*why = "slirp must be run on a terminal";
 	if (fstat(ufd, &ust) == -1 || !S_ISCHR(ust.st_mode) || !isatty(ufd) ||
 	    ttyname_r(ufd, path, sizeof(path)) != 0)
 		return -1;
+	if ((fl = fcntl(ufd, F_GETFL)) == -1 || (fl & O_ACCMODE) != O_RDWR) {
+		*why = "the terminal must be open for reading and writing";
+		return -1;
+	}
+	if (client_tty_forbidden(ust.st_rdev)) {
+		*why = "this terminal cannot be a slirp line";
+		log_warnx("%s: client pid %d uid %u passed %s", __func__,
+		    (int)cl->pid, (unsigned int)cl->uid, path);
+		return -1;
+	}
+	*why = "slirpd cannot open the terminal";
 	if ((fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
 		log_warn("%s: %s", __func__, path);
@@ -262,6 +235,15 @@ client_open_line(struct client *cl, int ufd)
 		close(fd);
 		return -1;
 	}
+	/* The node we opened: it is what root's open trusted. */
+	if (cl->uid != 0 && st.st_uid != cl->uid) {
+		*why = "the terminal is not yours";
+		log_warnx("%s: client pid %d uid %u passed %s, owned by uid "
+		    "%u", __func__, (int)cl->pid, (unsigned int)cl->uid, path,
+		    (unsigned int)st.st_uid);
+		close(fd);
+		return -1;
+	}
 	strlcpy(cl->tty, strncmp(path, "/dev/", 5) == 0 ? path + 5 : path,
 	    sizeof(cl->tty));
 	return fd;
@@ -271,6 +253,7 @@ static int
 client_hello(struct client *cl, struct imsg *imsg)
 {
 	struct client_hello h;
+	const char *why;
 
 	if (cl->hello || imsg_get_len(imsg) != sizeof(h) || imsg->fd == -1)
 		return -1;
@@ -280,8 +263,8 @@ client_hello(struct client *cl, struct imsg *imsg)
 		client_error(cl, "slirp and slirpd versions differ");
 		return 0;
 	}
-	if ((cl->ttyfd = client_open_line(cl, imsg->fd)) == -1) {
-		client_error(cl, "slirp must be run on a terminal");
+	if ((cl->ttyfd = client_open_line(cl, imsg->fd, &why)) == -1) {
+		client_error(cl, why);
 		return 0;
 	}
 	if (h.unit != -1) {
@@ -313,15 +296,21 @@ client_test_arg(struct client *cl, const char *arg)
 		cl->test_syscall = TEST_SYSCALL_EXECVE;
 	else if (strcmp(arg, "malformed") == 0)
 		cl->test_malformed = 1;
+	else if (strcmp(arg, "stall") == 0)
+		cl->test_stall = 1;
+	else if (strcmp(arg, "flood") == 0)
+		cl->test_flood = 1;
 	else if (strncmp(arg, "sock ", 5) == 0) {
 		char a[32];
-		unsigned int port;
+		unsigned int port, count = 1;
 
-		if (sscanf(arg + 5, "%31s %u", a, &port) != 2 ||
-		    port > 65535 || inet_pton(AF_INET, a, &cl->test_addr) != 1)
+		/* "sock ADDR PORT [COUNT]": COUNT identical requests. */
+		n = sscanf(arg + 5, "%31s %u %u", a, &port, &count);
+		if (n < 2 || port > 65535 || count < 1 || count > 1000 ||
+		    inet_pton(AF_INET, a, &cl->test_addr) != 1)
 			return -1;
 		cl->test_port = htons(port);
-		cl->test_sock = 1;
+		cl->test_sock = count;
 	} else if (strncmp(arg, "exec ", 5) == 0) {
 		n = strtonum(arg + 5, 0, 1000, &e);
 		if (e != NULL)

@@ -15,13 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
 #include "parent.h"
 
 struct parent_env *penv;
 
 static int	 parent_signal(int);
-static void	 parent_reload(void);
 static void	 parent_gc(void);
 
 uint64_t
@@ -66,18 +66,20 @@ parent_conf_usable(const struct slirpd_conf *conf)
 	struct passwd *pw;
 
 	if ((pw = getpwnam(conf->engine_user)) == NULL) {
-		log_warnx("engine user %s does not exist", conf->engine_user);
+		log_warnx("%s: engine user %s does not exist", __func__,
+		    conf->engine_user);
 		return 0;
 	}
 	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-		log_warnx("engine user %s must not be root", conf->engine_user);
+		log_warnx("%s: engine user %s must not be root", __func__,
+		    conf->engine_user);
 		return 0;
 	}
 	return 1;
 }
 
 /* SIGHUP: a new configuration, or the old one if the new is broken. */
-static void
+int
 parent_reload(void)
 {
 	struct slirpd_conf *nconf;
@@ -89,15 +91,16 @@ parent_reload(void)
 			free_config(nconf);
 		log_warnx("%s: %s has errors, keeping the old configuration",
 		    __func__, penv->conffile);
-		return;
+		return -1;
 	}
 	if (strcmp(nconf->socket_path, penv->conf->socket_path) != 0)
 		log_warnx("%s: socket path change needs a restart; still "
-		    "listening on %s", __func__, penv->listen_path);
+		    "listening on %s", __func__, penv->listen.path);
 	/* Sessions look their policy up by name on every request. */
 	free_config(penv->conf);
 	penv->conf = nconf;
 	log_info("%s: configuration reloaded", __func__);
+	return 0;
 }
 
 /* Free what the dispatchers marked dead (never inside a dispatch). */
@@ -127,8 +130,8 @@ parent_fill(struct pollfd *pfd, struct pslot *slot, size_t max, int sfd)
 
 	pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	slot[n++] = (struct pslot){ PK_SIGNAL, NULL };
-	if (penv->listen_fd != -1 && penv->nclients < PARENT_MAXCLIENTS) {
-		pfd[n] = (struct pollfd){ .fd = penv->listen_fd,
+	if (penv->listen.fd != -1 && penv->nclients < PARENT_MAXCLIENTS) {
+		pfd[n] = (struct pollfd){ .fd = penv->listen.fd,
 		    .events = POLLIN };
 		slot[n++] = (struct pslot){ PK_LISTEN, NULL };
 	}
@@ -150,7 +153,15 @@ parent_fill(struct pollfd *pfd, struct pslot *slot, size_t max, int sfd)
 		}
 		if (c->chan == -1)
 			continue;
-		pfd[n] = (struct pollfd){ .fd = c->chan, .events = POLLIN |
+		/*
+		 * A child that does not read its replies is not read
+		 * either until its queue drains: each request would queue
+		 * one more reply (often with an fd).  Killing it instead
+		 * would punish an engine that is merely slow for a moment.
+		 */
+		pfd[n] = (struct pollfd){ .fd = c->chan,
+		    .events = (imsg_queued(&c->ibuf) < CHILD_MAXQUEUED ?
+		    POLLIN : 0) |
 		    (imsg_pending_write(&c->ibuf) ? POLLOUT : 0) };
 		slot[n++] = (struct pslot){ PK_CHILD, c };
 	}
@@ -187,17 +198,18 @@ parent_loop(int sfd)
 	size_t max = 2 + PARENT_MAXCLIENTS * 5 + 32;
 	struct pollfd *pfd;
 	struct pslot *slot;
-	size_t i, n;
+	size_t i, n, nc;
 	int timeout;
 
-	if ((pfd = calloc(max, sizeof(*pfd))) == NULL ||
+	if ((pfd = calloc(max + CONTROL_NPFD, sizeof(*pfd))) == NULL ||
 	    (slot = calloc(max, sizeof(*slot))) == NULL)
 		fatal("%s", __func__);
 	for (;;) {
-		timeout = client_timeouts();
+		timeout = control_timeout(client_timeouts());
 		parent_gc();
 		n = parent_fill(pfd, slot, max, sfd);
-		if (poll(pfd, n, timeout) == -1) {
+		nc = control_fill(pfd + n, CONTROL_NPFD);
+		if (poll(pfd, n + nc, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("%s: poll", __func__);
@@ -237,6 +249,7 @@ parent_loop(int sfd)
 				break;
 			}
 		}
+		control_events(pfd + n, nc);
 	}
 }
 
@@ -254,7 +267,7 @@ parent_main(struct slirpd_conf *conf, const char *conffile, int debug,
 	env.conffile = conffile;
 	env.debug = debug;
 	env.verbose = verbose;
-	env.listen_fd = -1;
+	env.listen.fd = -1;
 	env.next_sessid = 1;
 	LIST_INIT(&env.children);
 	TAILQ_INIT(&env.clients);
@@ -282,11 +295,13 @@ parent_main(struct slirpd_conf *conf, const char *conffile, int debug,
 	if (listener_open(conf->socket_path) == -1)
 		exit(1);
 	log_info("%s: started, pid %d, listening on %s", __func__,
-	    (int)getpid(), penv->listen_path);
+	    (int)getpid(), penv->listen.path);
+	(void)control_init(conf->ctl_socket_path);
 
 	parent_loop(sfd);
 
 	listener_close();
+	control_close();
 	proc_terminate_all();
 	while (!TAILQ_EMPTY(&env.clients))
 		client_free(TAILQ_FIRST(&env.clients));

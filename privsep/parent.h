@@ -13,6 +13,7 @@
 
 #include "imsg.h"
 #include "config.h"
+#include "unixsock.h"
 #include "slirpcmd.h"
 
 #define PARENT_MAXCLIENTS	256
@@ -20,12 +21,18 @@
 #define CLIENT_TIMEOUT		30	/* seconds from connect to GO */
 #define CLIENT_LINGER		5	/* seconds for a closing client to read */
 #define SESSION_MAXPERUSER	16
+#define SESSION_MAXEXEC		16	/* exec requests in flight */
 /*
  * Replies (most with an fd) queued for a child that is not reading:
  * beyond this its requests are refused, so a stuck or hostile engine
  * cannot make the parent hold descriptors without bound.
  */
 #define CHILD_MAXQUEUED		64
+/* Policy denials logged per session, then a summary per interval. */
+#define BROKER_DENY_LOGGED	10
+#define BROKER_DENY_INTERVAL	60000	/* ms */
+/* A child's stderr (daemon mode): bytes logged per second at most. */
+#define CHILD_ERR_BPS		4096
 #define PROC_ENGINE		1
 #define PROC_EXEC		2
 
@@ -42,6 +49,9 @@ struct child {
 	int		 errfd;		/* its stderr, daemon mode; else -1 */
 	char		 errbuf[512];	/* a partial line */
 	size_t		 errlen;
+	uint64_t	 errsec;	/* the second errbytes counts */
+	size_t		 errbytes;	/* logged in that second */
+	unsigned int	 errdropped;	/* lines suppressed, not yet noted */
 	int		 ready;		/* READY seen */
 };
 LIST_HEAD(child_head, child);
@@ -66,6 +76,8 @@ struct client {
 	uint32_t	 test_syscall;
 	int		 test_malformed;
 	int		 test_exec;	/* target id + 1, 0 = none */
+	int		 test_stall;
+	int		 test_flood;
 	int		 test_sock;
 	in_addr_t	 test_addr;
 	in_port_t	 test_port;
@@ -76,6 +88,7 @@ TAILQ_HEAD(client_head, client);
 struct session {
 	TAILQ_ENTRY(session) entry;
 	uint32_t	 id;
+	uint64_t	 started;	/* parent_now() at start (slirpctl) */
 	char		 user[64];
 	uid_t		 uid;
 	gid_t		 gid;
@@ -86,10 +99,17 @@ struct session {
 	uint32_t	 reason;	/* ENDED_* for the client */
 	int		 ended;		/* engine said ENDED */
 	struct session_opts opts;
+	uint32_t	 exec_pending[SESSION_MAXEXEC]; /* request ids */
+	unsigned int	 nexec_pending;
+	unsigned int	 denials_logged;	/* one by one, up to the limit */
+	unsigned int	 denials_suppressed;	/* since the last summary */
+	uint64_t	 denials_next;		/* ms: next summary due */
 #ifdef SLIRPD_TESTING
 	uint32_t	 test_syscall;
 	int		 test_malformed;
 	int		 test_exec;
+	int		 test_stall;
+	int		 test_flood;
 	int		 test_sock;
 	in_addr_t	 test_addr;
 	in_port_t	 test_port;
@@ -101,8 +121,7 @@ struct parent_env {
 	struct slirpd_conf *conf;
 	const char	*conffile;
 	int		 debug, verbose;
-	int		 listen_fd;
-	char		 listen_path[PATH_MAX];
+	struct unixsock	 listen;	/* slirp(1) connects here */
 	struct child_head children;
 	struct client_head clients;
 	struct session_head sessions;
@@ -131,6 +150,7 @@ int	 proc_child_main(const char *role, int debug, int verbose);
 
 /* parent.c */
 uint64_t parent_now(void);
+int	 parent_reload(void);	/* SIGHUP, slirpctl reload; -1: kept old */
 
 /* listener.c */
 int	 client_timeouts(void);
@@ -155,6 +175,8 @@ void	 session_stop(struct session *);
 int	 broker_request(struct session *, struct child *, const void *,
 	    size_t);
 int	 broker_socket(int proto, in_addr_t addr, in_port_t port);
+int	 broker_log_denial(struct session *);
+void	 broker_denials_summary(struct session *);
 
 /* exech.c */
 int	 exech_main(int debug, int verbose);

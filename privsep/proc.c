@@ -152,12 +152,38 @@ fail:
 	return NULL;
 }
 
-/* One line a child wrote: untrusted, so only printable bytes pass. */
+/* Lines dropped by the rate limit, noted once. */
+static void
+proc_logdropped(struct child *c)
+{
+	if (c->errdropped == 0)
+		return;
+	log_info("%s: %s pid %d: %u lines suppressed (more than %d bytes "
+	    "a second)", __func__, proc_role(c->role), (int)c->pid,
+	    c->errdropped, CHILD_ERR_BPS);
+	c->errdropped = 0;
+}
+
+/*
+ * One line a child wrote: untrusted, so only printable bytes pass, and
+ * at most CHILD_ERR_BPS bytes a second: a child must not flood syslog.
+ */
 static void
 proc_logline(struct child *c, char *line, size_t len)
 {
+	uint64_t sec = parent_now() / 1000;
 	size_t i;
 
+	if (sec != c->errsec) {
+		proc_logdropped(c);
+		c->errsec = sec;
+		c->errbytes = 0;
+	}
+	if (c->errbytes + len > CHILD_ERR_BPS) {
+		c->errdropped++;
+		return;
+	}
+	c->errbytes += len;
 	for (i = 0; i < len; i++)
 		if (line[i] < 0x20 || line[i] > 0x7e)
 			line[i] = '?';
@@ -244,15 +270,15 @@ log_status(struct child *c, int status)
 
 	if (WIFEXITED(status)) {
 		if (WEXITSTATUS(status) == 0)
-			log_info("%s pid %d exited normally", proc_role(c->role),
-			    (int)c->pid);
+			log_info("%s: %s pid %d exited normally", __func__,
+			    proc_role(c->role), (int)c->pid);
 		else
-			log_warnx("%s pid %d exited with status %d",
+			log_warnx("%s: %s pid %d exited with status %d", __func__,
 			    proc_role(c->role), (int)c->pid,
 			    WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
-		log_warnx("%s pid %d terminated by signal SIG%s%s",
+		log_warnx("%s: %s pid %d terminated by signal SIG%s%s", __func__,
 		    proc_role(c->role), (int)c->pid,
 		    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
 		    sig == SIGSYS ?
@@ -272,6 +298,7 @@ proc_reaped(pid_t pid, int status)
 		return;		/* not ours (should not happen) */
 	/* Its last words first, then how it ended. */
 	proc_stderr(c);
+	proc_logdropped(c);
 	log_status(c, status);
 	LIST_REMOVE(c, entry);
 	proc_close_channel(c);
@@ -294,6 +321,22 @@ proc_reap(void)
 		proc_reaped(pid, status);
 }
 
+/*
+ * During the grace period: push what is still queued for the engines
+ * (their EXIT), never blocking; one that does not read is killed later.
+ */
+static void
+proc_write_all(void)
+{
+	struct child *c;
+
+	LIST_FOREACH(c, &penv->children, entry)
+		if (c->chan != -1 && !c->killed &&
+		    imsg_pending_write(&c->ibuf) &&
+		    imsg_write(&c->ibuf) != 1)
+			proc_close_channel(c);
+}
+
 /* SIGTERM: ask every child to go, then make sure. */
 void
 proc_terminate_all(void)
@@ -302,17 +345,21 @@ proc_terminate_all(void)
 	pid_t pid;
 	int i, status;
 
-	/* Engines end their sessions (clients hear ENDED_NORMAL). */
+	/*
+	 * Engines end their sessions (clients hear ENDED_NORMAL).  The
+	 * channels are non-blocking and nothing here waits for a write:
+	 * an engine that stopped reading must not hold up the shutdown.
+	 */
 	LIST_FOREACH(c, &penv->children, entry) {
 		if (c->role == PROC_ENGINE && c->sess != NULL &&
-		    c->chan != -1) {
+		    c->chan != -1)
 			session_stop(c->sess);
-			(void)imsg_flush(&c->ibuf);
-		} else
+		else
 			kill(c->pid, SIGTERM);
 	}
 	/* Five seconds of grace, then SIGKILL: we leave no child behind. */
 	for (i = 0; i < 50 && !LIST_EMPTY(&penv->children); i++) {
+		proc_write_all();
 		proc_reap();
 		if (!LIST_EMPTY(&penv->children))
 			usleep(100 * 1000);

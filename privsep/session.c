@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -17,16 +18,46 @@
 #include <unistd.h>
 
 #include "client_imsg.h"
+#include "control.h"
 #include "engine_imsg.h"
 #include "exec_imsg.h"
 #include "log.h"
 #include "parent.h"
+#include "unit.h"
 
 #ifdef SLIRPD_TESTING
 /* The test build's one exec target: echoes what it is sent. */
 #define TEST_EXEC_TARGET	1
 #define TEST_EXEC_CMD		"/bin/cat"
 #endif
+
+/* Returns 1 when dir has no entries but . and .., else 0 (logged). */
+static int
+session_chroot_empty(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int empty = 1;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("%s: %s", __func__, dir);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		log_warnx("%s: chroot %s is not empty (it holds %s): an "
+		    "engine must find nothing in its root", __func__, dir,
+		    de->d_name);
+		empty = 0;
+		break;
+	}
+	closedir(d);
+	return empty;
+}
+
+static void	 session_exec_fail(struct session *, uint32_t, int);
 
 /* The chroot for engines: created empty and root's if missing. */
 static int
@@ -49,6 +80,9 @@ session_chroot(const char *dir)
 		    "writable only by it", __func__, dir);
 		return -1;
 	}
+	/* "/" or a home directory would hand the engine a filesystem. */
+	if (!session_chroot_empty(dir))
+		return -1;
 	return 0;
 }
 
@@ -84,6 +118,10 @@ session_engine_config(struct session *s, struct engine_config *ec)
 	ec->baud = s->opts.baud;
 	ec->keepalive = s->opts.keepalive;
 	ec->ppp = s->opts.ppp;
+	ec->framing = s->opts.compress > 0 ? UNIT_CSLIP :
+	    s->opts.compress < 0 ? UNIT_SLIP : UNIT_SLIP_AUTO;
+	ec->vj_slots = s->opts.vj_slots;
+	ec->pppo = s->opts.pppo;
 	ec->special_addr = s->opts.special_addr;
 	ec->guest_addr = s->opts.guest_addr;
 	ec->dns_addr = s->opts.dns_addr;
@@ -135,7 +173,7 @@ session_start_exec(struct session *s)
 	imsg_compose(&s->exec->ibuf, IMSG_EXEC_TARGET, s->id, 0, -1, &et,
 	    sizeof(et));
 #endif
-	log_info("session %u: exec helper pid %d user %s", s->id,
+	log_info("%s: session %u: exec helper pid %d user %s", __func__, s->id,
 	    (int)s->exec->pid, s->user);
 }
 
@@ -164,6 +202,7 @@ session_start(struct client *cl)
 		return NULL;
 	}
 	s->id = penv->next_sessid++;
+	s->started = parent_now();
 	s->uid = cl->uid;
 	s->gid = cl->gid;
 	strlcpy(s->user, cl->user, sizeof(s->user));
@@ -182,6 +221,8 @@ session_start(struct client *cl)
 	s->test_syscall = cl->test_syscall;
 	s->test_malformed = cl->test_malformed;
 	s->test_exec = cl->test_exec;
+	s->test_stall = cl->test_stall;
+	s->test_flood = cl->test_flood;
 	s->test_sock = cl->test_sock;
 	s->test_addr = cl->test_addr;
 	s->test_port = cl->test_port;
@@ -199,8 +240,8 @@ session_start(struct client *cl)
 	imsg_compose(&s->engine->ibuf, IMSG_ENG_START, s->id, 0, -1, NULL, 0);
 	if (imsg_write(&s->engine->ibuf) == -1)
 		log_warn("%s: engine channel", __func__);
-	log_info("session %u: engine pid %d user %s tty %s", s->id,
-	    (int)s->engine->pid, s->user, s->tty);
+	log_info("%s: session %u: engine pid %d user %s tty %s", __func__,
+	    s->id, (int)s->engine->pid, s->user, s->tty);
 	session_start_exec(s);
 	slirpcmd_banner(&s->opts, banner, sizeof(banner));
 	client_send_text(cl, IMSG_CLIENT_BANNER, banner);
@@ -222,7 +263,8 @@ void
 session_client_gone(struct session *s)
 {
 	s->client = NULL;
-	log_info("session %u: client gone, ending the session", s->id);
+	log_info("%s: session %u: client gone, ending the session",
+	    __func__, s->id);
 	session_stop(s);
 }
 
@@ -240,8 +282,10 @@ session_free(struct session *s)
 		s->client->sess = NULL;
 		client_dead(s->client);
 	}
+	control_session_gone(s);
 	TAILQ_REMOVE(&penv->sessions, s, entry);
-	log_info("session %u: ended (%s)", s->id,
+	broker_denials_summary(s);
+	log_info("%s: session %u: ended (%s)", __func__, s->id,
 	    s->reason == ENDED_NORMAL ? "normal" :
 	    s->reason == ENDED_HANGUP ? "hangup" : "failed");
 	free(s);
@@ -256,6 +300,10 @@ session_child_gone(struct child *c, int status)
 	c->sess = NULL;
 	if (c == s->exec) {
 		s->exec = NULL;
+		/* Its unanswered requests will not be answered now. */
+		while (s->nexec_pending > 0)
+			session_exec_fail(s,
+			    s->exec_pending[--s->nexec_pending], ENOENT);
 	} else if (c == s->engine) {
 		s->engine = NULL;
 		if (!s->ended)
@@ -271,12 +319,29 @@ session_child_gone(struct child *c, int status)
 }
 
 #ifdef SLIRPD_TESTING
+/*
+ * The engine stops reading; then more than its socket buffer can hold
+ * follows, so the parent's queue for it stays full (a stuck engine).
+ */
+static void
+session_test_stall(struct session *s)
+{
+	static char fill[8192];
+	int i;
+
+	imsg_compose(&s->engine->ibuf, IMSG_TEST_STALL, s->id, 0, -1, NULL, 0);
+	for (i = 0; i < 48; i++)
+		imsg_compose(&s->engine->ibuf, IMSG_TEST_STALL, s->id, 0, -1,
+		    fill, sizeof(fill));
+}
+
 static void
 session_tests(struct session *s)
 {
 	struct child *e = s->engine;
 	struct test_syscall ts;
 	struct eng_exec_req er;
+	int i;
 
 	if (s->test_exec) {
 		er.id = 1;
@@ -284,7 +349,7 @@ session_tests(struct session *s)
 		imsg_compose(&e->ibuf, IMSG_TEST_EXEC, s->id, 0, -1, &er,
 		    sizeof(er));
 	}
-	if (s->test_sock) {
+	for (i = 0; i < s->test_sock; i++) {
 		struct sock_req sr;
 
 		memset(&sr, 0, sizeof(sr));
@@ -298,6 +363,20 @@ session_tests(struct session *s)
 	if (s->test_malformed)
 		imsg_compose(&e->ibuf, IMSG_TEST_MALFORMED, s->id, 0, -1,
 		    NULL, 0);
+	if (s->test_stall)
+		session_test_stall(s);
+	if (s->test_flood) {
+		struct sock_req sr;
+
+		/* To 127.0.0.2:9, which the test's policy denies. */
+		memset(&sr, 0, sizeof(sr));
+		sr.id = TEST_SOCK_ID;
+		sr.proto = IPPROTO_TCP;
+		sr.addr = htonl(0x7f000002);
+		sr.port = htons(9);
+		imsg_compose(&e->ibuf, IMSG_TEST_FLOOD, s->id, 0, -1, &sr,
+		    sizeof(sr));
+	}
 	if (s->test_syscall) {
 		ts.which = s->test_syscall;
 		imsg_compose(&e->ibuf, IMSG_TEST_SYSCALL, s->id, 0, -1, &ts,
@@ -315,36 +394,74 @@ session_test_result(struct session *s, struct imsg *imsg)
 	if (len == 0 || len > 512 || t[len - 1] != '\0' ||
 	    strlen(t) != len - 1)
 		return -1;
-	log_info("session %u: test: %s", s->id, t);
+	log_info("%s: session %u: test: %s", __func__, s->id, t);
 	return 0;
 }
 #endif
+
+/*
+ * Is id an exec request in flight?  With remove, it is no longer once
+ * found: each request gets one reply.
+ */
+static int
+session_exec_pending(struct session *s, uint32_t id, int remove)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nexec_pending; i++) {
+		if (s->exec_pending[i] != id)
+			continue;
+		if (remove)
+			s->exec_pending[i] =
+			    s->exec_pending[--s->nexec_pending];
+		return 1;
+	}
+	return 0;
+}
+
+/* An exec request the engine will not get an fd for. */
+static void
+session_exec_fail(struct session *s, uint32_t id, int error)
+{
+	struct eng_exec_reply rep;
+
+	if (s->engine == NULL || s->engine->chan == -1)
+		return;
+	rep.id = id;
+	rep.error = error;
+	imsg_compose(&s->engine->ibuf, IMSG_ENG_EXEC_REPLY, s->id, 0, -1,
+	    &rep, sizeof(rep));
+	imsg_write(&s->engine->ibuf);
+}
 
 /* Engine -> parent: ask the exec helper for a target's fd. */
 static int
 session_exec_req(struct session *s, struct imsg *imsg)
 {
 	struct eng_exec_req er;
-	struct eng_exec_reply rep;
 	struct exec_req xr;
 
 	if (imsg_get_len(imsg) != sizeof(er))
 		return -1;
 	memcpy(&er, imsg->data, sizeof(er));
 	if (s->exec == NULL || s->exec->chan == -1 ||
+	    s->nexec_pending >= SESSION_MAXEXEC ||
+	    session_exec_pending(s, er.id, 0) ||
 	    imsg_queued(&s->exec->ibuf) >= CHILD_MAXQUEUED ||
 	    imsg_queued(&s->engine->ibuf) >= CHILD_MAXQUEUED) {
-		rep.id = er.id;
-		rep.error = s->exec == NULL || s->exec->chan == -1 ?
-		    ENOENT : EAGAIN;
-		imsg_compose(&s->engine->ibuf, IMSG_ENG_EXEC_REPLY, s->id, 0,
-		    -1, &rep, sizeof(rep));
+		session_exec_fail(s, er.id,
+		    s->exec == NULL || s->exec->chan == -1 ? ENOENT : EAGAIN);
 		return 0;
 	}
 	xr.id = er.id;
 	xr.target = er.target;
-	imsg_compose(&s->exec->ibuf, IMSG_EXEC_REQ, s->id, 0, -1, &xr,
-	    sizeof(xr));
+	if (imsg_compose(&s->exec->ibuf, IMSG_EXEC_REQ, s->id, 0, -1, &xr,
+	    sizeof(xr)) == -1) {
+		session_exec_fail(s, er.id, EAGAIN);
+		return 0;
+	}
+	/* Only replies to these are passed on (session_exec_msg). */
+	s->exec_pending[s->nexec_pending++] = er.id;
 	imsg_write(&s->exec->ibuf);
 	return 0;
 }
@@ -359,8 +476,8 @@ session_engine_msg(struct session *s, struct child *c, struct imsg *imsg)
 		if (imsg_get_len(imsg) != 0 || c->ready)
 			return -1;
 		c->ready = 1;
-		log_info("session %u: engine pid %d sandboxed", s->id,
-		    (int)c->pid);
+		log_info("%s: session %u: engine pid %d sandboxed", __func__,
+		    s->id, (int)c->pid);
 #ifdef SLIRPD_TESTING
 		session_tests(s);
 #endif
@@ -371,6 +488,9 @@ session_engine_msg(struct session *s, struct child *c, struct imsg *imsg)
 		return broker_request(s, c, imsg->data, imsg_get_len(imsg));
 	case IMSG_ENG_EXEC_REQ:
 		return c->ready ? session_exec_req(s, imsg) : -1;
+	case IMSG_ENG_STATS:
+		return c->ready ? control_engine_stats(s, imsg->data,
+		    imsg_get_len(imsg)) : -1;
 	case IMSG_ENG_ENDED:
 		if (imsg_get_len(imsg) != sizeof(ee))
 			return -1;
@@ -393,7 +513,6 @@ session_exec_msg(struct session *s, struct child *c, struct imsg *imsg)
 {
 	struct exec_reply xr;
 	struct eng_exec_reply rep;
-	int fd;
 
 	switch (imsg->hdr.type) {
 	case IMSG_EXEC_READY:
@@ -408,17 +527,20 @@ session_exec_msg(struct session *s, struct child *c, struct imsg *imsg)
 		/* An fd with an error, or neither: the helper is confused. */
 		if ((xr.error == 0) != (imsg->fd != -1))
 			return -1;
-		fd = imsg->fd;
-		imsg->fd = -1;
-		if (s->engine == NULL || s->engine->chan == -1) {
-			if (fd != -1)
-				close(fd);
-			return 0;
-		}
+		/* So is a reply nobody asked for (or a second one). */
+		if (!session_exec_pending(s, xr.id, 1))
+			return -1;
+		if (s->engine == NULL || s->engine->chan == -1)
+			return 0;	/* session_dispatch closes imsg->fd */
 		rep.id = xr.id;
 		rep.error = xr.error;
-		imsg_compose(&s->engine->ibuf, IMSG_ENG_EXEC_REPLY, s->id, 0,
-		    fd, &rep, sizeof(rep));
+		/* On failure the fd stays in imsg, closed by the caller. */
+		if (imsg_compose(&s->engine->ibuf, IMSG_ENG_EXEC_REPLY, s->id,
+		    0, imsg->fd, &rep, sizeof(rep)) == -1) {
+			log_warn("%s: session %u: exec reply", __func__, s->id);
+			return 0;
+		}
+		imsg->fd = -1;		/* imsg closes it once sent */
 		imsg_write(&s->engine->ibuf);
 		return 0;
 	}

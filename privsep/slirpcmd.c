@@ -42,8 +42,14 @@ static int	sc_addr(struct session_opts *, const struct sc_cmd *, char **,
 		    int, char *, size_t);
 static int	sc_ppp(struct session_opts *, const struct sc_cmd *, char **,
 		    int, char *, size_t);
+static int	sc_compress(struct session_opts *, const struct sc_cmd *,
+		    char **, int, char *, size_t);
+static int	sc_vjslots(struct session_opts *, const struct sc_cmd *,
+		    char **, int, char *, size_t);
 static int	sc_help(struct session_opts *, const struct sc_cmd *, char **,
 		    int, char *, size_t);
+static int	sc_pppopt(struct session_opts *, const struct sc_cmd *,
+		    char **, int, char *, size_t);
 
 #define NOTYET(n, u)	{ n, u, NULL, 0, SC_MAXTOK, NULL }
 
@@ -66,6 +72,34 @@ static const struct sc_cmd sc_cmds[] = {
 	{ "host address", "ADDR", "same as host addr", 1, 1, sc_addr },
 	{ "ppp", "", "talk PPP instead of SLIP", 0, 0, sc_ppp },
 	{ "-P", "", "same as ppp", 0, 0, sc_ppp },
+	{ "compress", "", "always use CSLIP (VJ header compression); "
+	    "default: switch to it when your side does", 0, 0, sc_compress },
+	{ "nocompress", "", "never use VJ header compression", 0, 0,
+	    sc_compress },
+	{ "-vj", "", "same as nocompress (PPP: do not offer VJ)", 0, 0,
+	    sc_compress },
+	{ "vj-max-slots", "N", "VJ connection slots (2..16, default 16)",
+	    1, 1, sc_vjslots },
+	/* PPP link options (sc_pppopt). */
+	{ "asyncmap", "MAP", "PPP: also escape these control characters "
+	    "(32-bit hex mask)", 1, 1, sc_pppopt },
+	{ "escape", "XX[,XX...]", "PPP: also escape these bytes (hex)",
+	    1, 1, sc_pppopt },
+	{ "-pc", "", "PPP: no protocol field compression", 0, 0, sc_pppopt },
+	{ "-ac", "", "PPP: no address/control field compression", 0, 0,
+	    sc_pppopt },
+	{ "lcp-echo-interval", "N", "PPP: LCP echo every N seconds "
+	    "(0..3600, 0: none)", 1, 1, sc_pppopt },
+	{ "lcp-echo-failure", "N", "PPP: link down after N unanswered "
+	    "echoes (1..100)", 1, 1, sc_pppopt },
+	{ "lcp-restart", "N", "PPP: restart timer, seconds (1..60)",
+	    1, 1, sc_pppopt },
+	{ "lcp-max-configure", "N", "PPP: Configure-Requests before giving "
+	    "up (1..100)", 1, 1, sc_pppopt },
+	{ "lcp-max-terminate", "N", "PPP: Terminate-Requests sent "
+	    "(1..100)", 1, 1, sc_pppopt },
+	{ "lcp-max-failure", "N", "PPP: Configure-Naks before rejecting "
+	    "(1..100)", 1, 1, sc_pppopt },
 	{ "help", "[COMMAND]", "list the commands, or describe COMMAND",
 	    0, 1, sc_help },
 	{ "-h", "", "same as help", 0, 0, sc_help },
@@ -78,8 +112,6 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("remove exec", "PROGRAM:[ADDR:]PORT"),
 	NOTYET("remove ptyexec", "PROGRAM:[ADDR:]PORT"),
 	NOTYET("control addr", "ADDR"),
-	NOTYET("compress", ""),
-	NOTYET("nocompress", ""),
 	NOTYET("shell", "PROGRAM"),
 	NOTYET("exec", "PROGRAM"),
 	NOTYET("ptyexec", "PROGRAM"),
@@ -101,8 +133,6 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("tty", "DEVICE"),
 	NOTYET("nozeros", ""),
 	NOTYET("ppp_exit", ""),
-	NOTYET("asyncmap", "MAP"),
-	NOTYET("escape", "CHARS"),
 	NOTYET("domain", "NAME"),
 	NOTYET("initiate-options", ""),
 	NOTYET("name", "NAME"),
@@ -115,13 +145,6 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("papcrypt", ""),
 	NOTYET("bsdcomp", "N[,N]"),
 	NOTYET("-bsdcomp", ""),
-	NOTYET("vj-max-slots", "N"),
-	NOTYET("lcp-echo-failure", "N"),
-	NOTYET("lcp-echo-interval", "N"),
-	NOTYET("lcp-restart", "N"),
-	NOTYET("lcp-max-terminate", "N"),
-	NOTYET("lcp-max-configure", "N"),
-	NOTYET("lcp-max-failure", "N"),
 	NOTYET("ipcp-restart", "N"),
 	NOTYET("ipcp-max-terminate", "N"),
 	NOTYET("ipcp-max-configure", "N"),
@@ -135,18 +158,15 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("chap-max-challenge", "N"),
 	NOTYET("chap-interval", "N"),
 	NOTYET("-all", ""),
-	NOTYET("-ac", ""),
 	NOTYET("-am", ""),
 	NOTYET("-ip", ""),
 	NOTYET("-mn", ""),
 	NOTYET("-mru", ""),
-	NOTYET("-pc", ""),
 	NOTYET("+ua", "FILE"),
 	NOTYET("+pap", ""),
 	NOTYET("-pap", ""),
 	NOTYET("+chap", ""),
 	NOTYET("-chap", ""),
-	NOTYET("-vj", ""),
 	NOTYET("-vjccomp", ""),
 	NOTYET("debugppp", ""),
 };
@@ -287,6 +307,95 @@ sc_ppp(struct session_opts *o, const struct sc_cmd *c, char **av, int ac,
 {
 	o->ppp = 1;
 	return 0;
+}
+
+/* "escape 11,13,ff": hex bytes, comma separated. */
+static int
+sc_escape(struct ppp_opts *p, const struct sc_cmd *c, const char *s,
+    char *err, size_t errlen)
+{
+	char buf[SLIRPCMD_MAXLINE], *tok, *last, *end;
+	uint32_t add[8] = { 0 };
+	unsigned long v;
+	int i;
+
+	if (strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+		return sc_err(err, errlen, "%s: too long", c->name);
+	for (tok = strtok_r(buf, ",", &last); tok != NULL;
+	    tok = strtok_r(NULL, ",", &last)) {
+		if (tok[0] == '\0' || strlen(tok) > 2)
+			return sc_err(err, errlen, "%s: %s is not a hex byte",
+			    c->name, tok);
+		v = strtoul(tok, &end, 16);
+		if (*end != '\0')
+			return sc_err(err, errlen, "%s: %s is not a hex byte",
+			    c->name, tok);
+		add[v >> 5] |= 1U << (v & 31);
+	}
+	/* All or nothing. */
+	for (i = 0; i < 8; i++)
+		p->escape[i] |= add[i];
+	return 0;
+}
+
+static int
+sc_pppopt(struct session_opts *o, const struct sc_cmd *c, char **av, int ac,
+    char *err, size_t errlen)
+{
+	struct ppp_opts *p = &o->pppo;
+	const char *n = c->name;
+	unsigned long long v;
+	char *end;
+
+	if (strcmp(n, "-pc") == 0)
+		p->no_pfc = 1;
+	else if (strcmp(n, "-ac") == 0)
+		p->no_acfc = 1;
+	else if (strcmp(n, "escape") == 0)
+		return sc_escape(p, c, av[0], err, errlen);
+	else if (strcmp(n, "asyncmap") == 0) {
+		v = strtoull(av[0], &end, 16);
+		if (av[0][0] == '\0' || av[0][0] == '-' || *end != '\0' ||
+		    v > 0xffffffffULL)
+			return sc_err(err, errlen, "%s: %s is not a 32-bit hex "
+			    "mask", n, av[0]);
+		p->asyncmap = (uint32_t)v;
+		p->has_asyncmap = 1;
+	} else if (strcmp(n, "lcp-echo-interval") == 0)
+		return sc_number(c, av[0], 0, PPP_OPTS_ECHO_MAX,
+		    &p->echo_interval, err, errlen);
+	else if (strcmp(n, "lcp-echo-failure") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_COUNT_MAX,
+		    &p->echo_failure, err, errlen);
+	else if (strcmp(n, "lcp-restart") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_RESTART_MAX,
+		    &p->restart, err, errlen);
+	else if (strcmp(n, "lcp-max-configure") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_COUNT_MAX,
+		    &p->max_configure, err, errlen);
+	else if (strcmp(n, "lcp-max-terminate") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_COUNT_MAX,
+		    &p->max_terminate, err, errlen);
+	else if (strcmp(n, "lcp-max-failure") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_COUNT_MAX,
+		    &p->max_failure, err, errlen);
+	return 0;
+}
+
+static int
+sc_compress(struct session_opts *o, const struct sc_cmd *c, char **av,
+    int ac, char *err, size_t errlen)
+{
+	o->compress = strcmp(c->name, "compress") == 0 ? 1 : -1;
+	return 0;
+}
+
+static int
+sc_vjslots(struct session_opts *o, const struct sc_cmd *c, char **av,
+    int ac, char *err, size_t errlen)
+{
+	return sc_number(c, av[0], SLIRPCMD_VJ_MIN, SLIRPCMD_VJ_MAX,
+	    &o->vj_slots, err, errlen);
 }
 
 static int
@@ -433,7 +542,7 @@ slirpcmd_banner(const struct session_opts *o, char *buf, size_t len)
 	if (o->baud != 0)
 		snprintf(baud, sizeof(baud), ", %u baud", o->baud);
 	snprintf(frame, sizeof(frame), "[talking %s, MTU %u, MRU %u%s]",
-	    o->ppp ? "PPP" : "SLIP", o->mtu, o->mru, baud);
+	    o->ppp ? "PPP" : o->compress == 1 ? "CSLIP" : "SLIP", o->mtu, o->mru, baud);
 	n = snprintf(buf, len,
 	    "slirpd: Slirp 1.0 compatible TCP/IP emulator\n"
 	    "\n"

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ppp_opts.h"
+
 /* Bounds, as Slirp 1.0 enforced them (mtu 128..16384, keepalive 5..14400). */
 #define SLIRPCMD_MTU_MIN	128
 #define SLIRPCMD_MTU_MAX	16384
@@ -20,6 +22,8 @@
 #define SLIRPCMD_KEEP_MIN	5
 #define SLIRPCMD_KEEP_MAX	14400
 #define SLIRPCMD_KEEP_DEFAULT	75	/* "keepalive" alone, as Slirp did */
+#define SLIRPCMD_VJ_MIN		2	/* vj-max-slots, as pppd bounds it */
+#define SLIRPCMD_VJ_MAX		16
 #define SLIRPCMD_MAXLINE	1024	/* bytes of one command, NUL included */
 
 /* Addresses are in network byte order (as inet_pton(3) gives them). */
@@ -29,10 +33,13 @@ struct session_opts {
 	unsigned int	baud;		/* -b N / baudrate N; 0 = unknown */
 	unsigned int	keepalive;	/* seconds; 0 = off; "keepalive" = 75 */
 	int		ppp;		/* -P / ppp */
+	int		compress;	/* 1 compress, -1 nocompress/-vj, 0 auto */
+	unsigned int	vj_slots;	/* vj-max-slots; 0 = 16 */
 	in_addr_t	special_addr;	/* 10.0.2.0 */
 	in_addr_t	host_addr;	/* "host addr": this host's address; 0 = unset */
 	in_addr_t	dns_addr;	/* "dns ADDR": 0 = configured resolvers */
 	in_addr_t	guest_addr;	/* special_addr | 15 unless assigned */
+	struct ppp_opts	pppo;		/* asyncmap, escape, -pc, lcp-... */
 };
 
 void	slirpcmd_defaults(struct session_opts *);

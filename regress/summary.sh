@@ -1,4 +1,5 @@
-# Print the failures' details, then the plain closing line CI reads:
+# Print kyua's report (every failure in full), then the plain closing line
+# CI reads:
 # "N passed, N failed[, N skipped]".  Exit 1 when anything failed or broke.
 # usage: sh regress/summary.sh OBJDIR
 obj=${1:-obj-san}
@@ -7,9 +8,9 @@ db=$obj/results.db
 if grep -q 'Test case' "$obj/report.txt" 2>/dev/null; then
 	cat "$obj/report.txt"
 fi
-line=$(cd regress && kyua report --results-file="../$db" | \
-    grep -E '^Test cases:')
-echo "$line"
+(cd regress && kyua report --results-file="../$db") > "$obj/summary.txt"
+cat "$obj/summary.txt"
+line=$(grep -E '^Test cases:' "$obj/summary.txt")
 # "Test cases: T total, S skipped, X expected failures, B broken, F failed"
 set -- $(echo "$line" | tr -cs '0-9' ' ')
 total=$1 skipped=$2 xfail=$3 broken=$4 failed=$5

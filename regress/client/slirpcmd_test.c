@@ -238,11 +238,11 @@ ATF_TC_BODY(not_supported_yet, tc)
 	FAILS("add emu ftp 8021", "add emu: not supported yet by slirpd");
 	FAILS("shell /bin/sh", "shell: not supported yet by slirpd");
 	FAILS("socket", "socket: not supported yet by slirpd");
-	FAILS("compress", "compress: not supported yet by slirpd");
+	FAILS("tty /dev/ttyS1", "tty: not supported yet by slirpd");
 	FAILS("control addr 10.0.2.15",
 	    "control addr: not supported yet by slirpd");
-	FAILS("-vj", "-vj: not supported yet by slirpd");
-	FAILS("asyncmap 0", "asyncmap: not supported yet by slirpd");
+	FAILS("-vjccomp", "-vjccomp: not supported yet by slirpd");
+	FAILS("+pap", "+pap: not supported yet by slirpd");
 	FAILS("add", "add: unknown command");
 	FAILS("add nothing", "add: unknown command");
 	FAILS("frobnicate", "frobnicate: unknown command");

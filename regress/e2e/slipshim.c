@@ -1,7 +1,7 @@
 /*
  * slipshim -- connect a network namespace's kernel to a SLIP server on a pty.
  *
- * usage: slipshim [-b] [-m mtu] [-l loss_percent] [-s seed] -n NETNS
+ * usage: slipshim [-bc] [-m mtu] [-l loss_percent] [-s seed] -n NETNS
  *            -a ADDR[/PREFIX] -- command [args ...]
  *
  * A TUN device "sl0" is created inside NETNS and configured (address, mtu,
@@ -13,7 +13,10 @@
  * becomes the SLIP client.  Bytes outside valid frames (a banner) are
  * skipped (-b shows their printable text on stderr: the server's banner).
  * -l drops that percentage of frames in each direction, chosen by
- * a seeded PRNG, for loss tests.
+ * a seeded PRNG, for loss tests.  -c talks CSLIP: TCP sent to the line is
+ * VJ-compressed (RFC 1144, slirpd's daemon/vj.c) and VJ frames from the
+ * line are rebuilt; a frame dropped by -l on the way in is reported to
+ * the decompressor as lost, as a real driver sees a damaged frame.
  *
  * The shim exits with the command's status when it exits (128+signal when
  * killed), or kills the command on SIGTERM/SIGINT/SIGHUP.  Counters are
@@ -48,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vj.h"
+
 #define SLIP_END	0300
 #define SLIP_ESC	0333
 #define SLIP_ESC_END	0334
@@ -70,6 +75,7 @@ struct counters {
 	unsigned long long line_reads, line_writes;
 	size_t max_tx, max_rx;			/* largest packet each way */
 	size_t max_rx_tcp;			/* largest TCP one from line */
+	unsigned long long vj_drop;		/* -c: VJ frames not rebuilt */
 };
 
 struct decoder {
@@ -85,6 +91,8 @@ static uint64_t		rng_state;
 static uint32_t		loss_ppm;	/* parts per million */
 static size_t		text_budget;	/* -b: junk bytes left to show */
 static int		text_shown;
+static struct vj	*cslip;		/* -c */
+static unsigned char	 vjbuf[MAXPKT + 256];
 
 static void	usage(void) __attribute__((noreturn));
 static void	on_signal(int);
@@ -110,7 +118,7 @@ static int	 mtu = 1500;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: slipshim [-b] [-m mtu] [-l loss_percent] "
+	fprintf(stderr, "usage: slipshim [-bc] [-m mtu] [-l loss_percent] "
 	    "[-s seed] -n netns -a addr[/prefix] -- command [args ...]\n");
 	exit(2);
 }
@@ -325,7 +333,7 @@ static void
 frame_done(struct decoder *d, int tun)
 {
 	const unsigned char	*p = d->buf;
-	size_t			 ihl, tot;
+	size_t			 ihl, tot, n;
 
 	if (d->overflow) {
 		ct.oversize++;
@@ -333,6 +341,22 @@ frame_done(struct decoder *d, int tun)
 	}
 	if (d->len == 0)
 		goto reset;
+	if (cslip != NULL && (p[0] & 0xf0) != 0x40 && d->len >= 3 &&
+	    VJ_TYPE_SLIP(p[0]) != VJ_TYPE_ERROR) {
+		if (lose()) {
+			ct.drop_rx++;
+			vj_lost(cslip);
+			goto reset;
+		}
+		if (vj_uncompress(cslip, VJ_TYPE_SLIP(p[0]), p, d->len, vjbuf,
+		    sizeof(vjbuf), &n) == -1) {
+			ct.vj_drop++;
+			show_text(p, d->len);	/* or the server's banner */
+			goto reset;
+		}
+		p = vjbuf;
+		d->len = n;
+	}
 	if (d->len < 20 || (p[0] >> 4) != 4) {
 		ct.junk++;
 		show_text(p, d->len);
@@ -551,7 +575,16 @@ pump(int tun, int master, pid_t pid, int *status)
 			ct.tun_bytes += (size_t)n;
 			if ((size_t)n > ct.max_tx)
 				ct.max_tx = (size_t)n;
-			olen += slip_encode(out + olen, pkt, (size_t)n);
+			if (cslip != NULL) {
+				size_t	cl;
+				int	ty;
+
+				ty = vj_compress(cslip, pkt, (size_t)n, vjbuf,
+				    sizeof(vjbuf), &cl, 1);
+				vjbuf[0] = VJ_SLIP_MARK(ty, vjbuf[0]);
+				olen += slip_encode(out + olen, vjbuf, cl);
+			} else
+				olen += slip_encode(out + olen, pkt, (size_t)n);
 		}
 		if (!line_ok)
 			olen = ooff = 0;
@@ -571,6 +604,20 @@ print_counters(void)
 	    ct.line_bytes, ct.line_reads, ct.drop_tx, ct.drop_rx,
 	    ct.non_ipv4, ct.junk, ct.oversize, ct.tun_werr, ct.max_tx,
 	    ct.max_rx, ct.max_rx_tcp);
+	if (cslip != NULL) {
+		const struct vj_stats *v = vj_stats(cslip);
+
+		fprintf(stderr, "slipshim: cslip vj-out-compressed %llu "
+		    "vj-out-uncompressed %llu vj-in-compressed %llu "
+		    "vj-in-uncompressed %llu vj-tossed %llu vj-errors %llu "
+		    "vj-drop %llu\n",
+		    (unsigned long long)v->out_compressed,
+		    (unsigned long long)v->out_uncompressed,
+		    (unsigned long long)v->in_compressed,
+		    (unsigned long long)v->in_uncompressed,
+		    (unsigned long long)v->in_tossed,
+		    (unsigned long long)v->in_errors, ct.vj_drop);
+	}
 }
 
 int
@@ -586,13 +633,18 @@ main(int argc, char *argv[])
 	int			 ch, tun, master, slave, status = 0, termed;
 	pid_t			 pid;
 
-	while ((ch = getopt(argc, argv, "+a:bl:m:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "+a:bcl:m:n:s:")) != -1) {
 		switch (ch) {
 		case 'a':
 			cidr = optarg;
 			break;
 		case 'b':
 			text_budget = 16384;
+			break;
+		case 'c':
+			if ((cslip = vj_new(VJ_SLOTS_DEFAULT,
+			    VJ_SLOTS_DEFAULT)) == NULL)
+				usage();
 			break;
 		case 'l':
 			loss = strtod(optarg, &end);

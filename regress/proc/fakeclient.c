@@ -4,10 +4,12 @@
  * with the pty's slave side, the arguments as ARGs and GO, then prints
  * the banner and waits for the end of the session.
  *
- *	fakeclient -S sock [-GNz] [-u user] [arg ...]
+ *	fakeclient -S sock [-GNORz] [-u user] [arg ...]
  *
  * -z types five '0's on the line, one a second, after the banner.
  * -N passes a pipe instead of a tty; -G sends no HELLO (bad clients).
+ * With -u the pty becomes the user's, as login would make it; -O leaves
+ * it root's (someone else's tty); -R passes it opened read-only.
  * Output: the banner, then "ended N" (N: the client_ended reason) or
  * "error: TEXT" (exit 1).
  */
@@ -16,6 +18,7 @@
 #include <sys/un.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pty.h>
@@ -87,11 +90,18 @@ main(int argc, char *argv[])
 	const char *sock = NULL, *user = NULL;
 	char *text;
 	int ch, master, slave, fd, z = 0, i, banner = 0, nohello = 0;
-	int notty = 0, pp[2];
+	int notty = 0, pp[2], othertty = 0, rdonly = 0;
+	struct passwd *pw;
 	ssize_t n;
 
-	while ((ch = getopt(argc, argv, "GNS:u:z")) != -1) {
+	while ((ch = getopt(argc, argv, "GNORS:u:z")) != -1) {
 		switch (ch) {
+		case 'O':
+			othertty = 1;
+			break;
+		case 'R':
+			rdonly = 1;
+			break;
 		case 'G':
 			nohello = 1;
 			break;
@@ -127,6 +137,19 @@ main(int argc, char *argv[])
 			err(1, "pipe");
 		close(slave);
 		slave = pp[0];
+	}
+	if (rdonly) {
+		/* The same tty, through a read-only description. */
+		if ((fd = open(ttyname(slave), O_RDONLY | O_NOCTTY)) == -1)
+			err(1, "open %s", ttyname(slave));
+		close(slave);
+		slave = fd;
+	}
+	if (user != NULL && !othertty && !notty) {
+		if ((pw = getpwnam(user)) == NULL)
+			errx(1, "no user %s", user);
+		if (fchown(slave, pw->pw_uid, (gid_t)-1) == -1)
+			err(1, "fchown");
 	}
 	if (user != NULL)
 		become(user);

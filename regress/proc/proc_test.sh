@@ -405,6 +405,38 @@ sighup_cleanup()
 	common_cleanup
 }
 
+atf_test_case socket_in_use cleanup
+socket_in_use_head()
+{
+	atf_set descr "a second slirpd never takes a live daemon's socket"
+	atf_set require.user root
+}
+socket_in_use_body()
+{
+	start_slirpd
+	# The same configuration, hence the same socket path.
+	atf_check -s not-exit:0 -o ignore -e match:"served by another slirpd" \
+	    timeout 10 "$OBJ/slirpd" -d -f "$PWD/slirpd.conf"
+	kill -0 "$PARENT" || atf_fail "the first daemon died"
+	client c1
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	# A stale socket (its daemon killed) is replaced, not refused.
+	kill -KILL "$PARENT"
+	wait "$PARENT"
+	[ -S "$SOCK" ] || atf_fail "the killed daemon's socket is gone"
+	"$OBJ/slirpd" -d -v -f "$PWD/slirpd.conf" 2> slirpd2.log &
+	PARENT=$!
+	echo $PARENT > slirpd.pid
+	wait_for grep -q "listening on" slirpd2.log || {
+		cat slirpd2.log >&2
+		atf_fail "the stale socket was not replaced"
+	}
+}
+socket_in_use_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case sigterm cleanup
 sigterm_head()
 {
@@ -431,6 +463,151 @@ sigterm_body()
 	log_has "parent_main: exiting" || atf_fail "no exit log"
 }
 sigterm_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case sigterm_stalled cleanup
+sigterm_stalled_head()
+{
+	atf_set descr "SIGTERM with an engine that stopped reading its" \
+	    "full channel: SIGKILL after the grace, exit 0 within 10 s"
+	atf_set require.user root
+	atf_set timeout 60
+}
+sigterm_stalled_body()
+{
+	start_slirpd
+	client c1 "%test stall"
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	wait_log "engine_dispatch_one: stalling"
+	e=$(engine_pid 1)
+	# Let the parent fill the engine's socket buffer.
+	sleep 1
+	kill -TERM "$PARENT"
+	i=0
+	while kill -0 "$PARENT" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$PARENT" 2>/dev/null; then
+		cat slirpd.log >&2
+		atf_fail "the parent hangs after SIGTERM"
+	fi
+	wait "$PARENT"
+	rv=$?
+	rm -f slirpd.pid
+	atf_check_equal "$rv" 0
+	kill -0 "$e" 2>/dev/null && atf_fail "engine $e left behind"
+	[ -z "$(ps -o pid= --ppid "$PARENT")" ] || atf_fail "children left"
+	log_has "killing engine pid $e: did not exit on SIGTERM" ||
+	    atf_fail "the stalled engine was not killed"
+	log_has "parent_main: exiting" || atf_fail "no exit log"
+}
+sigterm_stalled_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case chroot_not_empty cleanup
+chroot_not_empty_head()
+{
+	atf_set descr "an engine chroot with entries in it is refused:" \
+	    "the client gets an ERROR and the reason is logged"
+	atf_set require.user root
+}
+chroot_not_empty_body()
+{
+	start_slirpd
+	touch empty/planted
+	atf_check -s exit:1 \
+	    -o match:"^error: slirpd could not start a session" \
+	    "$OBJ/regress/proc/fakeclient" -S "$SOCK" -u daemon
+	wait_log "session_chroot_empty: chroot $PWD/empty is not empty (it holds planted)"
+	log_has "engine pid" && atf_fail "an engine was started"
+	# Emptied again, it serves.
+	rm empty/planted
+	client c1
+	wait_log "session [0-9]*: engine pid [0-9]* sandboxed"
+	parent_alive
+}
+chroot_not_empty_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case deny_flood cleanup
+deny_flood_head()
+{
+	atf_set descr "200 requests denied by policy: the first ones are" \
+	    "logged, the rest summed up in one line"
+	atf_set require.user root
+}
+deny_flood_body()
+{
+	start_slirpd "deny to 127.0.0.2"
+	client c1 "%test sock 127.0.0.2 9 200"
+	wait_for sh -c "[ \$(grep -c 'session 1: test: sock: Permission denied' slirpd.log) -ge 200 ]" || {
+		cat slirpd.log >&2
+		atf_fail "not all 200 requests were answered"
+	}
+	n=$(grep -c "denied by policy" slirpd.log)
+	[ "$n" -eq 10 ] || {
+		cat slirpd.log >&2
+		atf_fail "$n denial lines for 200 denials (want 10)"
+	}
+	# The rest is summed up at the end of the session.
+	kill -TERM "$(cat c1.pid)"
+	wait_log "session 1: 190 more requests denied by policy"
+	[ "$(grep -c "denied by policy" slirpd.log)" -lt 15 ] ||
+	    atf_fail "too many log lines about denials"
+	parent_alive
+}
+deny_flood_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case backpressure cleanup
+backpressure_head()
+{
+	atf_set descr "an engine that floods requests and reads no replies" \
+	    "is not read either once its queue is at the bound"
+	atf_set require.user root
+	atf_set timeout 60
+}
+backpressure_body()
+{
+	start_slirpd "deny to 127.0.0.2"
+	client c1 "%test flood"
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	engine_pid 1 > e.pid
+	wait_log "engine_test_flood: flooding"
+	# Until the parent has stopped answering.
+	prev=-1
+	while :; do
+		sleep 1
+		n=$(grep -c "session 1: engine not reading" slirpd.log)
+		[ "$n" = "$prev" ] && break
+		prev=$n
+	done
+	# The parent serves others meanwhile.
+	second_session 2
+	kill -KILL "$(cat e.pid)"
+	client_ended c1 2
+	wait_log "session 1: ended"
+	# The engine sent 20000 requests: the queued replies stay near
+	# CHILD_MAXQUEUED, refusals within about a read buffer's worth,
+	# and most requests were never read at all.
+	d=$(grep -c "session 1: tcp to 127.0.0.2:9 denied" slirpd.log)
+	s=$(sed -n 's/.*session 1: \([0-9]*\) more requests denied.*/\1/p' \
+	    slirpd.log | awk '{ t += $1 } END { print t + 0 }')
+	echo "refused $n, denied $d + $s" >&2
+	[ "$n" -lt 2000 ] || atf_fail "$n requests refused with EAGAIN"
+	[ $((n + d + s)) -lt 10000 ] ||
+	    atf_fail "the parent read $((n + d + s)) requests"
+}
+backpressure_cleanup()
 {
 	common_cleanup
 }
@@ -517,6 +694,34 @@ bad_clients_body()
 	parent_alive
 }
 bad_clients_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case bad_tty cleanup
+bad_tty_head()
+{
+	atf_set descr "a tty owned by someone else, or passed read-only," \
+	    "is refused with a clear error"
+	atf_set require.user root
+}
+bad_tty_body()
+{
+	start_slirpd
+	fc="$OBJ/regress/proc/fakeclient"
+	atf_check -s exit:1 -o match:"^error: the terminal is not yours" \
+	    "$fc" -S "$SOCK" -u daemon -O
+	wait_log "client_open_line: client pid [0-9]* uid $(id -u daemon) passed /dev/pts/[0-9]*, owned by uid 0"
+	atf_check -s exit:1 \
+	    -o match:"^error: the terminal must be open for reading and writing" \
+	    "$fc" -S "$SOCK" -u daemon -R
+	log_has "engine pid" && atf_fail "an engine was started"
+	# The user's own tty, read-write, still works.
+	client c1
+	wait_log "session 1: engine pid [0-9]* sandboxed"
+	parent_alive
+}
+bad_tty_cleanup()
 {
 	common_cleanup
 }
@@ -636,9 +841,15 @@ atf_init_test_cases()
 	atf_add_test_case broker_host_alias
 	atf_add_test_case sighup
 	atf_add_test_case sigterm
+	atf_add_test_case socket_in_use
+	atf_add_test_case sigterm_stalled
+	atf_add_test_case chroot_not_empty
+	atf_add_test_case deny_flood
+	atf_add_test_case backpressure
 	atf_add_test_case client_gone
 	atf_add_test_case five_zeros
 	atf_add_test_case bad_clients
+	atf_add_test_case bad_tty
 	atf_add_test_case daemonize
 	atf_add_test_case bad_engine_user
 	atf_add_test_case nonroot
