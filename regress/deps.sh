@@ -4,7 +4,8 @@ set -e
 pkgs="build-essential pkg-config byacc libseccomp-dev libcap-dev libbsd-dev
 libpam0g-dev libatf-dev atf-sh kyua mandoc cppcheck iproute2 curl
 netcat-openbsd dnsmasq-base bind9-dnsutils iputils-ping python3 procps
-psmisc slirp libslirp-dev clang libclang-rt-14-dev"
+psmisc slirp libslirp-dev clang libclang-rt-14-dev
+qemu-system-x86 cpio xz-utils"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
