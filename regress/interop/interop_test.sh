@@ -118,6 +118,7 @@ it_slirpd_start()
 	chmod 755 "$WORK/empty"
 	(umask 077; cat > "$WORK/slirpd.conf" <<-EOF
 	socket "$WORK/slirpd.sock"
+	control socket "$WORK/slirpctl.sock"
 	engine user "nobody"
 	chroot "$WORK/empty"
 	resolver 127.0.0.1 port $DNS_PORT

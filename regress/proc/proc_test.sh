@@ -45,6 +45,7 @@ write_conf()
 	sockdir=$(cat sockdir)
 	{
 		echo "socket \"$sockdir/slirpd.sock\""
+		echo "control socket \"$sockdir/slirpctl.sock\""
 		echo "engine user \"nobody\""
 		echo "chroot \"$PWD/empty\""
 		echo "resolver 127.0.0.1 port 5353"
