@@ -16,7 +16,9 @@ MANDIR	 = $(PREFIX)/share/man
 
 CC	?= cc
 YACC	 = byacc
-PKGS	 = libseccomp libcap libbsd-overlay
+# libpam: PAP checks (privsep/authh.c); libmd: MD5 for CHAP (libbsd's
+# own dependency, so nothing new is installed for it).
+PKGS	 = libseccomp libcap libmd libbsd-overlay pam
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ATF_CFLAGS := $(shell pkg-config --cflags atf-c 2>/dev/null)
@@ -40,6 +42,9 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 HARDEN	 = -fstack-protector-strong -fPIE
 OPT	 = -O1 -g
 TESTDEF	 = -DSLIRPD_TESTING
+# ASan's crypt() interceptor finds libcrypt only if it is loaded at
+# start; pam_unix, dlopen'ed later by the auth helper, would call NULL.
+PKG_LIBS += -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 endif
 
 ALL_CFLAGS  = $(CSTD) $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) $(TESTDEF) \

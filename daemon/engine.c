@@ -277,6 +277,42 @@ engine_test_exec(const struct imsg *imsg)
 }
 #endif
 
+/* What PPP peers sent to authenticate goes to the parent to check. */
+static void
+engine_auth_poll(void)
+{
+	struct eng_auth_req ar;
+	struct unit *u;
+	uint32_t i = 0;
+
+	TAILQ_FOREACH(u, &eng.units, entry) {
+		memset(&ar, 0, sizeof(ar));
+		ar.unit = i++;
+		if (u->ppp == NULL || !ppp_auth_take(u->ppp, &ar.r))
+			continue;
+		/* Written by the event loop (syscall: sendmsg). */
+		if (imsg_compose(&eng.ibuf, IMSG_ENG_AUTH_REQ, eng.cfg.sessid,
+		    0, -1, &ar, sizeof(ar)) == -1)
+			log_warn("%s: compose", __func__);
+		explicit_bzero(&ar, sizeof(ar));
+	}
+}
+
+static void
+engine_auth_reply(const struct imsg *imsg)
+{
+	struct eng_auth_reply rep;
+	struct unit *u;
+	uint32_t i = 0;
+
+	if (imsg_get_len(imsg) != sizeof(rep))
+		fatalx("%s: bad AUTH_REPLY", __func__);
+	memcpy(&rep, imsg->data, sizeof(rep));
+	TAILQ_FOREACH(u, &eng.units, entry)
+		if (i++ == rep.unit && u->ppp != NULL)
+			ppp_auth_result(u->ppp, rep.seq, rep.ok == 1, eng.now);
+}
+
 /* slirpctl(8) asked the parent for our counters. */
 static void
 engine_stats(const struct imsg *imsg)
@@ -336,6 +372,9 @@ engine_dispatch_one(struct imsg *imsg)
 		engine_end(ENDED_NORMAL);
 	case IMSG_ENG_STATS_REQ:
 		engine_stats(imsg);
+		break;
+	case IMSG_ENG_AUTH_REPLY:
+		engine_auth_reply(imsg);
 		break;
 #ifdef SLIRPD_TESTING
 	case IMSG_TEST_SYSCALL:
@@ -440,6 +479,7 @@ engine_setup(void)
 			eng.cfg.chroot[sizeof(eng.cfg.chroot) - 1] = '\0';
 			eng.cfg.user[sizeof(eng.cfg.user) - 1] = '\0';
 			eng.cfg.tty[sizeof(eng.cfg.tty) - 1] = '\0';
+			eng.cfg.authname[sizeof(eng.cfg.authname) - 1] = '\0';
 			eng.have_cfg = 1;
 			break;
 		case IMSG_ENG_UNIT:
@@ -474,6 +514,17 @@ engine_ppp_opts(struct ppp_config *pc, const struct ppp_opts *o)
 	for (i = 0; i < 8; i++)
 		pc->escape.bits[i] = o->escape[i];
 	pc->no_pfc = o->no_pfc != 0;
+	/* +pap, +chap: the parent verifies, we only ask (ppp_auth.c). */
+	pc->auth.allow = o->auth & (PPP_AUTH_PAP | PPP_AUTH_CHAP);
+	strlcpy(pc->auth.ourname, eng.cfg.authname, sizeof(pc->auth.ourname));
+	if (o->pap_timeout <= PPP_OPTS_AUTH_TMAX)
+		pc->auth.pap_timeout = o->pap_timeout;
+	if (o->chap_restart <= PPP_OPTS_AUTH_TMAX)
+		pc->auth.chap_restart = o->chap_restart;
+	if (o->chap_max <= PPP_OPTS_COUNT_MAX)
+		pc->auth.chap_max = o->chap_max;
+	if (o->chap_interval <= PPP_OPTS_CHAPI_MAX)
+		pc->auth.chap_interval = o->chap_interval;
 	pc->no_acfc = o->no_acfc != 0;
 	if (o->echo_interval <= PPP_OPTS_ECHO_MAX)
 		pc->echo_interval = o->echo_interval;
@@ -623,6 +674,7 @@ engine_loop(void)
 			if (unit_want_write(u))
 				engine_flush(u);
 		}
+		engine_auth_poll();
 		if (imsg_pending_write(&eng.ibuf) &&
 		    imsg_write(&eng.ibuf) == 0)
 			exit(0);

@@ -7,7 +7,9 @@
  *   SOCK_REPLY (fd: the socket, or none with an error), EXEC_REPLY,
  *   EXIT (end the session now), TEST_* (SLIRPD_TESTING builds only).
  * engine -> parent: READY (sandboxed), SOCK_REQ, EXEC_REQ, ENDED (the
- *   reason, just before exit(0)), TEST_RESULT (testing builds).
+ *   reason, just before exit(0)), TEST_RESULT (testing builds),
+ *   AUTH_REQ (what a PPP peer sent, for the parent to verify; the
+ *   verdict comes back in AUTH_REPLY).
  */
 #ifndef SLIRPD_ENGINE_IMSG_H
 #define SLIRPD_ENGINE_IMSG_H
@@ -15,6 +17,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "ppp_auth.h"
 #include "ppp_opts.h"
 #include "stack.h"
 #include "unit.h"
@@ -43,6 +46,8 @@ enum engine_imsg_type {
 	IMSG_TEST_FLOOD,	/* struct sock_req: many, then stop reading */
 	IMSG_ENG_STATS_REQ = 150, /* no payload (slirpctl show) */
 	IMSG_ENG_STATS,		/* struct engine_stats, the answer */
+	IMSG_ENG_AUTH_REQ = 160, /* struct eng_auth_req */
+	IMSG_ENG_AUTH_REPLY,	/* struct eng_auth_reply */
 };
 
 struct engine_config {
@@ -50,6 +55,7 @@ struct engine_config {
 	uint32_t	uid, gid;		/* engine user */
 	char		user[ENGINE_NAMELEN];	/* session user, for the title */
 	char		tty[ENGINE_NAMELEN];	/* first line's name */
+	char		authname[ENGINE_NAMELEN]; /* CHAP: our Name */
 	char		chroot[PATH_MAX];	/* NUL-terminated */
 	uint32_t	mtu, mru, baud, keepalive, ppp;
 	uint32_t	framing;		/* enum unit_framing for SLIP */
@@ -87,6 +93,18 @@ struct eng_exec_req {
 struct eng_exec_reply {
 	uint32_t	id;
 	int32_t		error;
+};
+
+/* A PPP peer's credentials (daemon/ppp_auth.h) from unit number unit. */
+struct eng_auth_req {
+	uint32_t	unit;
+	uint32_t	pad;
+	struct ppp_auth_req r;
+};
+
+struct eng_auth_reply {
+	uint32_t	unit, seq;
+	uint32_t	ok;		/* 1: authenticated */
 };
 
 struct engine_ended {

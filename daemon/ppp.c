@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "ppp.h"
+#include "ppp_auth.h"
 #include "vj.h"
 
 #define CTL_MAX		16384	/* encoded control frames waiting */
@@ -78,6 +79,11 @@ struct ppp {
 	uint32_t	 peer_accm, peer_magic;
 	int		 peer_pfc, peer_acfc;
 	unsigned int	 loops;
+	/* Authentication (ppp_auth.c): the method LCP asks for. */
+	struct pauth	*pa;		/* NULL: none required */
+	int		 auth_method;	/* PPP_AUTH_PAP or _CHAP */
+	int		 auth_ok;	/* the Network phase may start */
+	int		 auth_refused;	/* the peer will not: close LCP */
 	/* Echo. */
 	uint64_t	 echo_next;
 	unsigned int	 echo_out;
@@ -680,6 +686,16 @@ lcp_req(struct fsm *f, uint8_t *o)
 		put32(o + n + 2, p->our_accm);
 		n += 6;
 	}
+	if (p->pa != NULL) {
+		/* RFC 1334 3.1, RFC 1994 3: CHAP names MD5 (5). */
+		o[n] = LO_AUTH;
+		o[n + 1] = p->auth_method == PPP_AUTH_CHAP ? 5 : 4;
+		put16(o + n + 2, p->auth_method == PPP_AUTH_CHAP ? PPP_CHAP :
+		    PPP_PAP);
+		if (p->auth_method == PPP_AUTH_CHAP)
+			o[n + 4] = 5;
+		n += o[n + 1];
+	}
 	if (p->ask_magic) {
 		o[n] = LO_MAGIC;
 		o[n + 1] = 6;
@@ -829,6 +845,30 @@ lcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 	return verdict_reply(&v, d, len, out, olen);
 }
 
+/* The peer suggests another protocol: take it if allowed, else give up. */
+static void
+lcp_auth_nak(struct ppp *p, const uint8_t *opt, size_t ol)
+{
+	unsigned int allow = p->cfg.auth.allow;
+	uint16_t proto;
+
+	if (p->pa == NULL)
+		return;
+	proto = ol >= 4 ? get16(opt + 2) : 0;
+	if (proto == PPP_CHAP && ol == 5 && opt[4] == 5 &&
+	    (allow & PPP_AUTH_CHAP))
+		p->auth_method = PPP_AUTH_CHAP;
+	else if (proto == PPP_PAP && ol == 4 && (allow & PPP_AUTH_PAP))
+		p->auth_method = PPP_AUTH_PAP;
+	else {
+		log_warnx("%s: the peer will not authenticate with %s "
+		    "(it offers protocol %04x)", __func__,
+		    allow == PPP_AUTH_PAP ? "PAP" : allow == PPP_AUTH_CHAP ?
+		    "CHAP" : "PAP or CHAP", proto);
+		p->auth_refused = 1;
+	}
+}
+
 static int
 lcp_rcn(struct fsm *f, const uint8_t *d, size_t len)
 {
@@ -866,6 +906,9 @@ lcp_rcn(struct fsm *f, const uint8_t *d, size_t len)
 			}
 			p->our_magic = ppp_magic();
 			break;
+		case LO_AUTH:
+			lcp_auth_nak(p, d + i, ol);
+			break;
 		case LO_PFC:
 			p->ask_pfc = 0;
 			break;
@@ -874,7 +917,8 @@ lcp_rcn(struct fsm *f, const uint8_t *d, size_t len)
 			break;
 		}
 	}
-	return 0;
+	/* No new request when the link is about to close. */
+	return p->auth_refused ? -1 : 0;
 }
 
 static int
@@ -899,6 +943,14 @@ lcp_rcj(struct fsm *f, const uint8_t *d, size_t len)
 		case LO_MAGIC:
 			p->ask_magic = 0;
 			break;
+		case LO_AUTH:
+			/* Authentication is required, not negotiable. */
+			if (p->pa != NULL) {
+				log_warnx("%s: the peer refuses to "
+				    "authenticate", __func__);
+				p->auth_refused = 1;
+			}
+			break;
 		case LO_PFC:
 			p->ask_pfc = 0;
 			break;
@@ -907,7 +959,7 @@ lcp_rcj(struct fsm *f, const uint8_t *d, size_t len)
 			break;
 		}
 	}
-	return 0;
+	return p->auth_refused ? -1 : 0;
 }
 
 static void
@@ -935,7 +987,12 @@ lcp_up(struct fsm *f)
 	p->echo_out = 0;
 	if (p->cfg.echo_interval > 0)
 		p->echo_next = p->now + p->cfg.echo_interval * 1000ULL;
-	fsm_up(&p->ipcp);
+	/* The Authenticate phase comes before any network protocol. */
+	p->auth_ok = p->pa == NULL;
+	if (p->pa != NULL)
+		pauth_start(p->pa, p->auth_method, p->now);
+	else
+		fsm_up(&p->ipcp);
 }
 
 static void
@@ -947,6 +1004,9 @@ lcp_down(struct fsm *f)
 	p->dec.raccm = 0xffffffff;
 	p->peer_pfc = p->peer_acfc = 0;
 	p->echo_next = 0;
+	if (p->pa != NULL)
+		pauth_stop(p->pa);
+	p->auth_ok = 0;
 	fsm_down(&p->ipcp);
 }
 
@@ -1196,6 +1256,33 @@ static const struct fsm_ops ipcp_ops = {
 	ipcp_req, ipcp_rcr, ipcp_rcn, ipcp_rcj, ipcp_up, ipcp_down, NULL, NULL
 };
 
+/* Authentication (ppp_auth.c) talks through these. */
+
+static void
+auth_send(void *arg, uint16_t proto, int code, int id, const uint8_t *d,
+    size_t len)
+{
+	ppp_send(arg, proto, code, id, d, len);
+}
+
+static void
+auth_done(void *arg, int ok)
+{
+	struct ppp *p = arg;
+
+	if (p->lcp.state != PPP_OPENED)
+		return;
+	if (!ok) {
+		/* A refused peer gets the Nak, then the link ends. */
+		fsm_close(&p->lcp);
+		return;
+	}
+	p->auth_ok = 1;
+	fsm_up(&p->ipcp);
+}
+
+static const struct pauth_ops ppp_auth_ops = { auth_send, auth_done };
+
 /* The public side. */
 
 void
@@ -1270,6 +1357,18 @@ ppp_new(const struct ppp_config *c, uint64_t now)
 	p->ask_vj = p->cfg.vj;
 	p->vj_rx_slots = p->cfg.vj_slots;
 	ppp_txmap(p, 0xffffffff);
+	p->cfg.auth.allow &= PPP_AUTH_PAP | PPP_AUTH_CHAP;
+	if (p->cfg.auth.allow != 0) {
+		if ((p->pa = pauth_new(&p->cfg.auth, &ppp_auth_ops, p)) ==
+		    NULL) {
+			hdlc_dec_free(&p->dec);
+			free(p);
+			return NULL;
+		}
+		/* CHAP first: the password never crosses the line. */
+		p->auth_method = (p->cfg.auth.allow & PPP_AUTH_CHAP) ?
+		    PPP_AUTH_CHAP : PPP_AUTH_PAP;
+	}
 	fsm_init(&p->lcp, p, "LCP", PPP_LCP, &lcp_ops);
 	fsm_init(&p->ipcp, p, "IPCP", PPP_IPCP, &ipcp_ops);
 	fsm_open(&p->ipcp);
@@ -1285,6 +1384,7 @@ ppp_free(struct ppp *p)
 		return;
 	hdlc_dec_free(&p->dec);
 	ipcp_vj_free(p);
+	pauth_free(p->pa);
 	free(p);
 }
 
@@ -1351,9 +1451,21 @@ ppp_frame(void *arg, const uint8_t *f, size_t len)
 	switch (proto) {
 	case PPP_LCP:
 		fsm_input(&p->lcp, f, len);
+		if (p->auth_refused) {
+			p->auth_refused = 0;
+			fsm_close(&p->lcp);
+		}
+		return;
+	case PPP_PAP:
+	case PPP_CHAP:
+		if (p->pa == NULL)
+			break;		/* Protocol-Reject: we never asked */
+		if (p->lcp.state == PPP_OPENED)
+			pauth_input(p->pa, proto, f, len, p->now);
 		return;
 	case PPP_IPCP:
-		if (p->lcp.state == PPP_OPENED)
+		/* Before authentication, silently discarded (RFC 1661 3.5). */
+		if (p->lcp.state == PPP_OPENED && p->auth_ok)
 			fsm_input(&p->ipcp, f, len);
 		return;
 	case PPP_IP:
@@ -1488,6 +1600,8 @@ ppp_timers(struct ppp *p, uint64_t now)
 		fsm_timeout(&p->lcp);
 	if (p->ipcp.timer && now >= p->ipcp.deadline)
 		fsm_timeout(&p->ipcp);
+	if (p->pa != NULL && p->lcp.state == PPP_OPENED)
+		pauth_timers(p->pa, now);
 	if (p->echo_next != 0 && p->lcp.state == PPP_OPENED &&
 	    now >= p->echo_next)
 		ppp_echo(p);
@@ -1500,6 +1614,12 @@ ppp_next_timer(const struct ppp *p, uint64_t now)
 
 	fsm_pending(&p->lcp, now, &best);
 	fsm_pending(&p->ipcp, now, &best);
+	if (p->pa != NULL && p->lcp.state == PPP_OPENED) {
+		int64_t d = pauth_next_timer(p->pa, now);
+
+		if (d >= 0 && (best < 0 || d < best))
+			best = d;
+	}
 	if (p->echo_next != 0 && p->lcp.state == PPP_OPENED) {
 		int64_t d = p->echo_next > now ?
 		    (int64_t)(p->echo_next - now) : 0;
@@ -1561,4 +1681,30 @@ ppp_lcp_info(const struct ppp *p, struct ppp_lcp_info *i)
 	i->vj_tx_slots = p->vj_tx_slots;
 	i->vj_rx = p->vj_rx && p->vj != NULL;
 	i->vj_rx_slots = p->vj_rx_slots;
+}
+
+int
+ppp_auth_take(struct ppp *p, struct ppp_auth_req *r)
+{
+	return p->pa != NULL && pauth_take(p->pa, r);
+}
+
+void
+ppp_auth_result(struct ppp *p, uint32_t seq, int ok, uint64_t now)
+{
+	p->now = now;
+	if (p->pa != NULL)
+		pauth_result(p->pa, seq, ok, now);
+}
+
+const struct pauth_stats *
+ppp_auth_stats(const struct ppp *p)
+{
+	return p->pa != NULL ? pauth_stats(p->pa) : NULL;
+}
+
+int
+ppp_auth_ok(const struct ppp *p)
+{
+	return p->auth_ok;
 }

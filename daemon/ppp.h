@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "hdlc.h"
+#include "ppp_auth.h"
 
 #define PPP_IP		0x0021
 #define PPP_VJC		0x002d	/* VJ compressed TCP */
@@ -49,6 +50,7 @@ struct ppp_config {
 	unsigned int	echo_interval;	/* s; 0: no echoes */
 	unsigned int	echo_failure;	/* unanswered echoes: link down */
 	uint32_t	magic;		/* first magic number; 0: random */
+	struct pauth_config auth;	/* +pap, +chap: the peer must */
 };
 
 struct ppp_stats {
@@ -108,5 +110,14 @@ struct ppp_lcp_info {
 	unsigned int	vj_rx_slots;
 };
 void	 ppp_lcp_info(const struct ppp *, struct ppp_lcp_info *);
+/*
+ * Authentication: a request for the parent to verify (1 when one was
+ * waiting), and its verdict.  ppp_auth_ok(): the peer is authenticated
+ * or none was required.
+ */
+int	 ppp_auth_take(struct ppp *, struct ppp_auth_req *);
+void	 ppp_auth_result(struct ppp *, uint32_t seq, int ok, uint64_t now);
+const struct pauth_stats *ppp_auth_stats(const struct ppp *);
+int	 ppp_auth_ok(const struct ppp *);
 
 #endif

@@ -156,6 +156,11 @@ print_config(FILE *fp, const struct slirpd_conf *c)
 	fputs("\nchroot ", fp);
 	print_string(fp, c->chroot_dir);
 	fputc('\n', fp);
+	if (c->chap_secrets[0] != '\0') {
+		fputs("chap-secrets ", fp);
+		print_string(fp, c->chap_secrets);
+		fputc('\n', fp);
+	}
 	for (i = 0; i < c->nresolvers && i < MAX_RESOLVERS; i++) {
 		ia.s_addr = c->resolvers[i].addr;
 		inet_ntop(AF_INET, &ia, buf, sizeof(buf));

@@ -55,6 +55,7 @@ struct slirpd_conf {
 	char		 ctl_socket_path[PATH_MAX];
 	char		 engine_user[NAMELEN];
 	char		 chroot_dir[PATH_MAX];
+	char		 chap_secrets[PATH_MAX];	/* "": no CHAP */
 	struct resolver	 resolvers[MAX_RESOLVERS];
 	int		 nresolvers;
 	TAILQ_HEAD(policies, policy) policies;		/* "default" always exists */

@@ -354,14 +354,41 @@ client_arg(struct client *cl, struct imsg *imsg)
 	return 0;
 }
 
+/*
+ * +pap/+chap need PPP, and CHAP needs the secrets file; "auth" (both)
+ * falls back to PAP alone without it.  NULL when the options are fine.
+ */
+static const char *
+client_auth_check(struct client *cl)
+{
+	struct ppp_opts *p = &cl->opts.pppo;
+
+	if (p->auth == 0)
+		return NULL;
+	if (!cl->opts.ppp)
+		return "+pap, +chap and auth need ppp";
+	if ((p->auth & PPP_OPTS_CHAP) && penv->conf->chap_secrets[0] == '\0') {
+		if (!(p->auth & PPP_OPTS_PAP))
+			return "+chap: slirpd.conf names no chap-secrets file";
+		p->auth &= ~PPP_OPTS_CHAP;
+	}
+	return NULL;
+}
+
 static int
 client_go(struct client *cl, struct imsg *imsg)
 {
+	const char *why;
+
 	if (!cl->hello || imsg_get_len(imsg) != 0 || cl->sess != NULL ||
 	    cl->ttyfd == -1)
 		return -1;
 	if (session_count(cl->uid) >= SESSION_MAXPERUSER) {
 		client_error(cl, "too many sessions");
+		return 0;
+	}
+	if ((why = client_auth_check(cl)) != NULL) {
+		client_error(cl, why);
 		return 0;
 	}
 	if (session_start(cl) == NULL)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "control.h"
 #include "log.h"
 #include "parent.h"
@@ -191,6 +192,15 @@ slot_alive(const struct pslot *sl)
 	return 1;
 }
 
+/* The nearest deadline: clients, slirpctl, auth helpers; -1 none. */
+static int
+parent_timeout(void)
+{
+	int t = control_timeout(client_timeouts()), a = auth_timeouts();
+
+	return a >= 0 && (t < 0 || a < t) ? a : t;
+}
+
 static int
 parent_loop(int sfd)
 {
@@ -205,7 +215,7 @@ parent_loop(int sfd)
 	    (slot = calloc(max, sizeof(*slot))) == NULL)
 		fatal("%s", __func__);
 	for (;;) {
-		timeout = control_timeout(client_timeouts());
+		timeout = parent_timeout();
 		parent_gc();
 		n = parent_fill(pfd, slot, max, sfd);
 		nc = control_fill(pfd + n, CONTROL_NPFD);

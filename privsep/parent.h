@@ -35,6 +35,7 @@
 #define CHILD_ERR_BPS		4096
 #define PROC_ENGINE		1
 #define PROC_EXEC		2
+#define PROC_AUTH		3	/* one PAM check (authh.c) */
 
 struct session;
 
@@ -96,6 +97,11 @@ struct session {
 	struct client	*client;
 	struct child	*engine;
 	struct child	*exec;
+	struct child	*auth;		/* a PAP check running, or NULL */
+	uint32_t	 auth_unit, auth_seq;	/* its request; seq 0: none */
+	char		 auth_name[256];
+	uint64_t	 auth_deadline;	/* ms: kill the helper then */
+	char		 authname[64];	/* our CHAP Name: the host name */
 	uint32_t	 reason;	/* ENDED_* for the client */
 	int		 ended;		/* engine said ENDED */
 	struct session_opts opts;

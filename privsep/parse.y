@@ -110,7 +110,7 @@ static void	 new_bind(int, const char *);
 static void	 check_refs(void);
 %}
 
-%token	SOCKET CONTROL ENGINE USER GROUP CHROOT RESOLVER PORT POLICY
+%token	SOCKET CONTROL ENGINE USER GROUP CHROOT RESOLVER PORT POLICY CHAPSECRETS
 %token	HOSTALIAS LOOPBACK NONE ALLOW DENY TO ANY INCLUDE ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -187,6 +187,12 @@ main		: SOCKET STRING {
 			    "engine user", $3, 0);
 			free($3);
 			$3 = NULL;
+		}
+		| CHAPSECRETS STRING {
+			copyname(conf->chap_secrets,
+			    sizeof(conf->chap_secrets), "chap-secrets", $2, 1);
+			free($2);
+			$2 = NULL;
 		}
 		| CHROOT STRING {
 			copyname(conf->chroot_dir, sizeof(conf->chroot_dir),
@@ -610,6 +616,7 @@ lookup(const char *s)
 	static const struct { const char *n; int t; } kw[] = {
 		{ "allow",	ALLOW },
 		{ "any",	ANY },
+		{ "chap-secrets", CHAPSECRETS },
 		{ "chroot",	CHROOT },
 		{ "control",	CONTROL },
 		{ "deny",	DENY },

@@ -18,12 +18,14 @@
 #include "engine.h"
 #include "engine_imsg.h"
 #include "log.h"
+#include "auth.h"
 #include "parent.h"
 
 const char *
 proc_role(int role)
 {
-	return role == PROC_ENGINE ? "engine" : "exec helper";
+	return role == PROC_ENGINE ? "engine" : role == PROC_AUTH ?
+	    "auth helper" : "exec helper";
 }
 
 /* The environment a child starts with: only the sanitizer settings. */
@@ -38,14 +40,15 @@ child_env(int role, char **env, size_t max)
 	/*
 	 * LeakSanitizer's exit-time check needs ptrace and clone, which
 	 * the engine's seccomp filter kills; the engine is checked for
-	 * leaks by the stack's unit tests instead.
+	 * leaks by the stack's unit tests instead.  The auth helper's
+	 * memory is mostly PAM modules', not ours.
 	 */
 	/*
 	 * The symbolizer is a program the runtime would exec, which the
 	 * engine may not: its reports carry module+offset instead.
 	 */
 	snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s%sdetect_leaks=%d%s",
-	    v ? v : "", v && *v ? ":" : "", role == PROC_ENGINE ? 0 : 1,
+	    v ? v : "", v && *v ? ":" : "", role == PROC_EXEC ? 1 : 0,
 	    role == PROC_ENGINE ? ":symbolize=0" : "");
 	env[n++] = asan;
 	if ((v = getenv("UBSAN_OPTIONS")) != NULL) {
@@ -81,7 +84,8 @@ child_exec(int role, int fd, int errfd)
 		_exit(127);
 	argv[i++] = "slirpd";
 	argv[i++] = "-P";
-	argv[i++] = role == PROC_ENGINE ? "engine" : "exec";
+	argv[i++] = role == PROC_ENGINE ? "engine" : role == PROC_AUTH ?
+	    "auth" : "exec";
 	if (penv->debug)
 		argv[i++] = "-d";
 	if (penv->verbose)
@@ -388,6 +392,8 @@ proc_child_main(const char *role, int debug, int verbose)
 		return engine_main(debug, verbose);
 	if (strcmp(role, "exec") == 0)
 		return exech_main(debug, verbose);
+	if (strcmp(role, "auth") == 0)
+		return authh_main(debug, verbose);
 	fprintf(stderr, "slirpd: unknown role %s\n", role);
 	return 1;
 }

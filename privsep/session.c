@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "auth_imsg.h"
 #include "client_imsg.h"
 #include "control.h"
 #include "engine_imsg.h"
@@ -112,6 +114,12 @@ session_engine_config(struct session *s, struct engine_config *ec)
 	ec->gid = pw->pw_gid;
 	strlcpy(ec->user, s->user, sizeof(ec->user));
 	strlcpy(ec->tty, s->tty, sizeof(ec->tty));
+	/* CHAP's Name, and the server field of chap-secrets lines. */
+	if (gethostname(s->authname, sizeof(s->authname)) == -1 ||
+	    s->authname[0] == '\0')
+		strlcpy(s->authname, "slirpd", sizeof(s->authname));
+	s->authname[sizeof(s->authname) - 1] = '\0';
+	strlcpy(ec->authname, s->authname, sizeof(ec->authname));
 	strlcpy(ec->chroot, conf->chroot_dir, sizeof(ec->chroot));
 	ec->mtu = s->opts.mtu;
 	ec->mru = s->opts.mru;
@@ -298,7 +306,9 @@ session_child_gone(struct child *c, int status)
 	struct session *s = c->sess;
 
 	c->sess = NULL;
-	if (c == s->exec) {
+	if (c == s->auth)
+		auth_helper_gone(s);
+	else if (c == s->exec) {
 		s->exec = NULL;
 		/* Its unanswered requests will not be answered now. */
 		while (s->nexec_pending > 0)
@@ -310,11 +320,13 @@ session_child_gone(struct child *c, int status)
 			s->reason = WIFEXITED(status) &&
 			    WEXITSTATUS(status) == 0 ? ENDED_NORMAL :
 			    ENDED_FAILED;
-		/* No engine, no use for its exec helper. */
+		/* No engine, no use for its helpers. */
 		if (s->exec != NULL)
 			proc_stop(s->exec);
+		if (s->auth != NULL)
+			proc_stop(s->auth);
 	}
-	if (s->engine == NULL && s->exec == NULL)
+	if (s->engine == NULL && s->exec == NULL && s->auth == NULL)
 		session_free(s);
 }
 
@@ -488,6 +500,9 @@ session_engine_msg(struct session *s, struct child *c, struct imsg *imsg)
 		return broker_request(s, c, imsg->data, imsg_get_len(imsg));
 	case IMSG_ENG_EXEC_REQ:
 		return c->ready ? session_exec_req(s, imsg) : -1;
+	case IMSG_ENG_AUTH_REQ:
+		return c->ready ? auth_request(s, imsg->data,
+		    imsg_get_len(imsg)) : -1;
 	case IMSG_ENG_STATS:
 		return c->ready ? control_engine_stats(s, imsg->data,
 		    imsg_get_len(imsg)) : -1;
@@ -560,6 +575,8 @@ imsg_name(int role, uint32_t type)
 	case IMSG_TEST_RESULT:	return "TEST_RESULT";
 	case IMSG_EXEC_READY:	return "EXEC_READY";
 	case IMSG_EXEC_REPLY:	return "EXEC_REPLY";
+	case IMSG_ENG_AUTH_REQ:	return "ENG_AUTH_REQ";
+	case IMSG_AUTH_RESULT:	return "AUTH_RESULT";
 	}
 	snprintf(buf, sizeof(buf), "type %u", type);
 	return buf;
@@ -592,6 +609,8 @@ session_dispatch(struct child *c)
 			rv = 0;		/* detached: ignore it */
 		else if (c->role == PROC_ENGINE)
 			rv = session_engine_msg(s, c, &imsg);
+		else if (c->role == PROC_AUTH)
+			rv = auth_helper_msg(s, c, &imsg);
 		else
 			rv = session_exec_msg(s, c, &imsg);
 		if (rv == -1)

@@ -50,6 +50,10 @@ static int	sc_help(struct session_opts *, const struct sc_cmd *, char **,
 		    int, char *, size_t);
 static int	sc_pppopt(struct session_opts *, const struct sc_cmd *,
 		    char **, int, char *, size_t);
+static int	sc_auth(struct session_opts *, const struct sc_cmd *,
+		    char **, int, char *, size_t);
+static int	sc_notours(struct session_opts *, const struct sc_cmd *,
+		    char **, int, char *, size_t);
 
 #define NOTYET(n, u)	{ n, u, NULL, 0, SC_MAXTOK, NULL }
 
@@ -100,6 +104,31 @@ static const struct sc_cmd sc_cmds[] = {
 	    "(1..100)", 1, 1, sc_pppopt },
 	{ "lcp-max-failure", "N", "PPP: Configure-Naks before rejecting "
 	    "(1..100)", 1, 1, sc_pppopt },
+	/* PPP authentication of the dialer (sc_auth). */
+	{ "+pap", "", "PPP: the peer must authenticate with PAP (checked "
+	    "by PAM)", 0, 0, sc_auth },
+	{ "+chap", "", "PPP: the peer must authenticate with CHAP-MD5 "
+	    "(the chap-secrets file)", 0, 0, sc_auth },
+	{ "auth", "", "PPP: the peer must authenticate (CHAP, or PAP if "
+	    "it asks)", 0, 0, sc_auth },
+	{ "-pap", "", "PPP: do not ask for PAP (undoes +pap)", 0, 0,
+	    sc_auth },
+	{ "-chap", "", "PPP: do not ask for CHAP (undoes +chap)", 0, 0,
+	    sc_auth },
+	{ "pap-timeout", "N", "PPP: seconds to wait for the peer's PAP "
+	    "request (1..300, default 30)", 1, 1, sc_auth },
+	{ "chap-restart", "N", "PPP: seconds between CHAP challenges "
+	    "(1..300, default 3)", 1, 1, sc_auth },
+	{ "chap-max-challenge", "N", "PPP: CHAP challenges before giving "
+	    "up (1..100, default 10)", 1, 1, sc_auth },
+	{ "chap-interval", "N", "PPP: challenge again every N seconds "
+	    "(0..86400, 0: never)", 1, 1, sc_auth },
+	{ "pap-restart", "N", "PPP: not used (slirpd never authenticates "
+	    "itself)", 1, 1, sc_notours },
+	{ "pap-max-authreq", "N", "PPP: not used (slirpd never "
+	    "authenticates itself)", 1, 1, sc_notours },
+	{ "papcrypt", "", "PPP: not used (PAP passwords are checked by "
+	    "PAM)", 0, 0, sc_notours },
 	{ "help", "[COMMAND]", "list the commands, or describe COMMAND",
 	    0, 1, sc_help },
 	{ "-h", "", "same as help", 0, 0, sc_help },
@@ -139,10 +168,8 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("user", "NAME"),
 	NOTYET("usehostname", ""),
 	NOTYET("remotename", "NAME"),
-	NOTYET("auth", ""),
 	NOTYET("proxyarp", ""),
 	NOTYET("login", ""),
-	NOTYET("papcrypt", ""),
 	NOTYET("bsdcomp", "N[,N]"),
 	NOTYET("-bsdcomp", ""),
 	NOTYET("ipcp-restart", "N"),
@@ -151,22 +178,12 @@ static const struct sc_cmd sc_cmds[] = {
 	NOTYET("ipcp-max-failure", "N"),
 	NOTYET("ipcp-accept-local", ""),
 	NOTYET("ipcp-accept-remote", ""),
-	NOTYET("pap-restart", "N"),
-	NOTYET("pap-max-authreq", "N"),
-	NOTYET("pap-timeout", "N"),
-	NOTYET("chap-restart", "N"),
-	NOTYET("chap-max-challenge", "N"),
-	NOTYET("chap-interval", "N"),
 	NOTYET("-all", ""),
 	NOTYET("-am", ""),
 	NOTYET("-ip", ""),
 	NOTYET("-mn", ""),
 	NOTYET("-mru", ""),
 	NOTYET("+ua", "FILE"),
-	NOTYET("+pap", ""),
-	NOTYET("-pap", ""),
-	NOTYET("+chap", ""),
-	NOTYET("-chap", ""),
 	NOTYET("-vjccomp", ""),
 	NOTYET("debugppp", ""),
 };
@@ -380,6 +397,50 @@ sc_pppopt(struct session_opts *o, const struct sc_cmd *c, char **av, int ac,
 		return sc_number(c, av[0], 1, PPP_OPTS_COUNT_MAX,
 		    &p->max_failure, err, errlen);
 	return 0;
+}
+
+/* +pap, +chap, auth and their timers. */
+static int
+sc_auth(struct session_opts *o, const struct sc_cmd *c, char **av, int ac,
+    char *err, size_t errlen)
+{
+	struct ppp_opts *p = &o->pppo;
+	const char *n = c->name;
+
+	if (strcmp(n, "+pap") == 0)
+		p->auth |= PPP_OPTS_PAP;
+	else if (strcmp(n, "+chap") == 0)
+		p->auth |= PPP_OPTS_CHAP;
+	else if (strcmp(n, "auth") == 0)
+		p->auth |= PPP_OPTS_PAP | PPP_OPTS_CHAP;
+	else if (strcmp(n, "-pap") == 0)
+		p->auth &= ~PPP_OPTS_PAP;
+	else if (strcmp(n, "-chap") == 0)
+		p->auth &= ~PPP_OPTS_CHAP;
+	else if (strcmp(n, "pap-timeout") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_AUTH_TMAX,
+		    &p->pap_timeout, err, errlen);
+	else if (strcmp(n, "chap-restart") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_AUTH_TMAX,
+		    &p->chap_restart, err, errlen);
+	else if (strcmp(n, "chap-max-challenge") == 0)
+		return sc_number(c, av[0], 1, PPP_OPTS_COUNT_MAX,
+		    &p->chap_max, err, errlen);
+	else if (strcmp(n, "chap-interval") == 0)
+		return sc_number(c, av[0], 0, PPP_OPTS_CHAPI_MAX,
+		    &p->chap_interval, err, errlen);
+	return 0;
+}
+
+/* pppd options for the side that authenticates itself: never slirpd. */
+static int
+sc_notours(struct session_opts *o, const struct sc_cmd *c, char **av,
+    int ac, char *err, size_t errlen)
+{
+	return sc_err(err, errlen, "%s: %s", c->name,
+	    strcmp(c->name, "papcrypt") == 0 ? "PAP passwords are checked "
+	    "by PAM on this host, not by slirpd" : "slirpd is always the "
+	    "authenticator and never authenticates itself");
 }
 
 static int

@@ -242,12 +242,49 @@ ATF_TC_BODY(not_supported_yet, tc)
 	FAILS("control addr 10.0.2.15",
 	    "control addr: not supported yet by slirpd");
 	FAILS("-vjccomp", "-vjccomp: not supported yet by slirpd");
-	FAILS("+pap", "+pap: not supported yet by slirpd");
+	FAILS("bsdcomp 15", "bsdcomp: not supported yet by slirpd");
 	FAILS("add", "add: unknown command");
 	FAILS("add nothing", "add: unknown command");
 	FAILS("frobnicate", "frobnicate: unknown command");
 	FAILS("help", "help: give it on the slirp command line "
 	    "(slirp \"help\")");
+}
+
+ATF_TC_WITHOUT_HEAD(ppp_auth);
+ATF_TC_BODY(ppp_auth, tc)
+{
+	reset();
+	ATF_CHECK_EQ(o.pppo.auth, 0);
+	OK("+pap");
+	ATF_CHECK_EQ(o.pppo.auth, PPP_OPTS_PAP);
+	OK("+chap");
+	ATF_CHECK_EQ(o.pppo.auth, PPP_OPTS_PAP | PPP_OPTS_CHAP);
+	OK("-pap");
+	ATF_CHECK_EQ(o.pppo.auth, PPP_OPTS_CHAP);
+	OK("-chap");
+	ATF_CHECK_EQ(o.pppo.auth, 0);
+	OK("auth");
+	ATF_CHECK_EQ(o.pppo.auth, PPP_OPTS_PAP | PPP_OPTS_CHAP);
+	OK("pap-timeout 10");
+	ATF_CHECK_EQ(o.pppo.pap_timeout, 10);
+	OK("chap-restart 2");
+	ATF_CHECK_EQ(o.pppo.chap_restart, 2);
+	OK("chap-max-challenge 4");
+	ATF_CHECK_EQ(o.pppo.chap_max, 4);
+	OK("chap-interval 0");
+	OK("chap-interval 600");
+	ATF_CHECK_EQ(o.pppo.chap_interval, 600);
+	FAILS("pap-timeout 0", "pap-timeout: 0 is too small (1..300)");
+	FAILS("chap-restart 301", "chap-restart: 301 is too large (1..300)");
+	FAILS("chap-max-challenge x",
+	    "chap-max-challenge: x is invalid (1..100)");
+	FAILS("+pap now", "+pap: too many arguments (usage: +pap)");
+	FAILS("pap-restart 3", "pap-restart: slirpd is always the "
+	    "authenticator and never authenticates itself");
+	FAILS("pap-max-authreq 3", "pap-max-authreq: slirpd is always the "
+	    "authenticator and never authenticates itself");
+	FAILS("papcrypt", "papcrypt: PAP passwords are checked by PAM on "
+	    "this host, not by slirpd");
 }
 
 ATF_TC_WITHOUT_HEAD(hostile_input);
@@ -402,5 +439,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, banner_ppp_and_settings);
 	ATF_TP_ADD_TC(tp, banner_slip);
 	ATF_TP_ADD_TC(tp, help_text);
+	ATF_TP_ADD_TC(tp, ppp_auth);
 	return atf_no_error();
 }

@@ -237,6 +237,7 @@ e2e_slirpd_start()
 	engine user "nobody"
 	chroot "$WORK/empty"
 	resolver 127.0.0.1 port $DNS_PORT
+	${E2E_CONF_EXTRA:-}
 	policy "default" {
 		host-alias loopback
 		allow to any
@@ -353,6 +354,9 @@ e2e_cleanup()
 	done < "$_st"
 	while read -r _k _v _name; do
 		case $_k in
+		user)
+			# A throw-away account a test made (PAP).
+			userdel "$_v" 2>/dev/null;;
 		work)
 			case $_v in
 			*/slirpe2e.??????) rm -rf "$_v";;

@@ -1,7 +1,7 @@
 /*
  * pppprobe -- a minimal PPP peer for the real slirpd on a pty.
  *
- * usage: pppprobe -- command [args ...]
+ * usage: pppprobe [-a pap|chap:NAME:SECRET] [-u USER] -- command [args ...]
  *
  * Runs the command (slirp -S SOCK ppp) on a fresh pty and talks PPP to
  * it on the master side: acks slirpd's LCP request and sends its own
@@ -9,13 +9,20 @@
  * address slirpd Naks back, pings 10.0.2.3, and ends with an LCP
  * Terminate-Request.  Prints each step; exits 0 when the link came up,
  * the echo reply came back, the terminate was acked and the command
- * exited (the session ended), all within 30 s.  Test code: it trusts
- * its command line, not the pty.
+ * exited (the session ended), all within 30 s.  With -a it answers
+ * slirpd's PAP or CHAP-MD5 demand with NAME and SECRET before IPCP, and
+ * prints the verdict ("PAP ack", "CHAP failure", ...); a refused probe
+ * acks slirpd's Terminate-Request and waits for the command to exit.
+ * -u runs the command as USER, owner of its pty (a user's own
+ * session).  Test code: it trusts its command line, not the pty.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <md5.h>
+#include <pwd.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -33,6 +40,8 @@ static int	 lcp_acked, lcp_sent_ack, ipcp_acked, ipcp_sent_ack;
 static int	 pinged, ponged, term_sent, term_acked;
 static uint8_t	 addr[4];
 static uint8_t	 ipcp_id = 1;
+static const char *auth_kind, *auth_name, *auth_secret;
+static int	 want_pap, want_chap, auth_sent, auth_ok, auth_failed;
 
 static void
 put(uint16_t proto, int code, int id, const uint8_t *d, size_t len)
@@ -113,6 +122,78 @@ ping(void)
 	printf("ping sent\n");
 }
 
+/* What slirpd's LCP request demands (option 3). */
+static void
+lcp_auth_seen(const uint8_t *o, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 2 <= len && o[i + 1] >= 2; i += o[i + 1])
+		if (o[i] == 3 && o[i + 1] >= 4) {
+			want_pap = o[i + 2] == 0xc0 && o[i + 3] == 0x23;
+			want_chap = o[i + 2] == 0xc2 && o[i + 3] == 0x23;
+		}
+}
+
+static void
+pap_request(void)
+{
+	uint8_t b[520];
+	size_t nl = strlen(auth_name), sl = strlen(auth_secret);
+
+	b[0] = (uint8_t)nl;
+	memcpy(b + 1, auth_name, nl);
+	b[1 + nl] = (uint8_t)sl;
+	memcpy(b + 2 + nl, auth_secret, sl);
+	put(PPP_PAP, 1, 0x31, b, nl + sl + 2);
+	auth_sent = 1;
+	printf("PAP request sent\n");
+}
+
+/* Response = MD5(Identifier || secret || challenge), then our name. */
+static void
+chap_response(const uint8_t *f, size_t plen)
+{
+	uint8_t b[1 + MD5_DIGEST_LENGTH + 256], id = f[1];
+	size_t vl = f[4], nl = strlen(auth_name);
+	MD5_CTX ctx;
+
+	if (plen < 5 || vl + 5 > plen)
+		return;
+	MD5Init(&ctx);
+	MD5Update(&ctx, &id, 1);
+	MD5Update(&ctx, (const uint8_t *)auth_secret, strlen(auth_secret));
+	MD5Update(&ctx, f + 5, vl);
+	b[0] = MD5_DIGEST_LENGTH;
+	MD5Final(b + 1, &ctx);
+	memcpy(b + 1 + MD5_DIGEST_LENGTH, auth_name, nl);
+	put(PPP_CHAP, 2, id, b, 1 + MD5_DIGEST_LENGTH + nl);
+	auth_sent = 1;
+	printf("CHAP response sent\n");
+}
+
+static void
+auth_frame(uint16_t proto, const uint8_t *f, size_t plen)
+{
+	if (auth_kind == NULL)
+		return;
+	if (proto == PPP_CHAP && f[0] == 1) {
+		chap_response(f, plen);
+		return;
+	}
+	if ((proto == PPP_PAP && f[0] == 2) || (proto == PPP_CHAP &&
+	    f[0] == 3)) {
+		printf("%s\n", proto == PPP_PAP ? "PAP ack" : "CHAP success");
+		if (!auth_ok)
+			ipcp_req();
+		auth_ok = 1;
+	} else if ((proto == PPP_PAP && f[0] == 3) || (proto == PPP_CHAP &&
+	    f[0] == 4)) {
+		printf("%s\n", proto == PPP_PAP ? "PAP nak" : "CHAP failure");
+		auth_failed = 1;
+	}
+}
+
 static void
 frame(void *arg, const uint8_t *f, size_t len)
 {
@@ -146,6 +227,7 @@ frame(void *arg, const uint8_t *f, size_t len)
 	if (proto == PPP_LCP) {
 		switch (f[0]) {
 		case 1:		/* ack all: ACCM, magic, PFC, ACFC */
+			lcp_auth_seen(f + 4, plen - 4);
 			put(PPP_LCP, 2, f[1], f + 4, plen - 4);
 			if (!lcp_sent_ack) {
 				static const uint8_t o[] = { 2, 6, 0, 0, 0, 0,
@@ -159,7 +241,14 @@ frame(void *arg, const uint8_t *f, size_t len)
 			if (!lcp_acked)
 				printf("LCP up\n");
 			lcp_acked = 1;
-			ipcp_req();
+			if (want_pap && auth_kind != NULL && !auth_sent)
+				pap_request();
+			else if (!want_pap && !want_chap)
+				ipcp_req();
+			break;
+		case 5:
+			printf("terminate request from slirpd\n");
+			put(PPP_LCP, 6, f[1], NULL, 0);
 			break;
 		case 6:
 			term_acked = 1;
@@ -169,6 +258,8 @@ frame(void *arg, const uint8_t *f, size_t len)
 			put(PPP_LCP, 10, f[1], f + 4, plen - 4);
 			break;
 		}
+	} else if (proto == PPP_PAP || proto == PPP_CHAP) {
+		auth_frame(proto, f, plen);
 	} else if (proto == PPP_IPCP) {
 		switch (f[0]) {
 		case 1:
@@ -217,9 +308,30 @@ main(int argc, char *argv[])
 	pid_t pid;
 	ssize_t n;
 	int st = 0, done = 0;
+	char *a;
+	struct passwd *runas = NULL;
 
+	if (argc >= 3 && strcmp(argv[1], "-a") == 0) {
+		a = argv[2];
+		auth_kind = strsep(&a, ":");
+		auth_name = strsep(&a, ":");
+		auth_secret = a;
+		if (auth_name == NULL || auth_secret == NULL)
+			auth_kind = NULL;
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc >= 3 && strcmp(argv[1], "-u") == 0) {
+		if ((runas = getpwnam(argv[2])) == NULL) {
+			fprintf(stderr, "pppprobe: no user %s\n", argv[2]);
+			return 2;
+		}
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3 || strcmp(argv[1], "--") != 0) {
-		fprintf(stderr, "usage: pppprobe -- command [args ...]\n");
+		fprintf(stderr, "usage: pppprobe [-a pap|chap:NAME:SECRET] "
+		    "[-u USER] -- command [args ...]\n");
 		return 2;
 	}
 	if ((pid = forkpty(&mfd, NULL, NULL, NULL)) == -1) {
@@ -227,6 +339,11 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (pid == 0) {
+		if (runas != NULL && (fchown(STDIN_FILENO, runas->pw_uid,
+		    (gid_t)-1) == -1 || setgroups(0, NULL) == -1 ||
+		    setgid(runas->pw_gid) == -1 ||
+		    setuid(runas->pw_uid) == -1))
+			_exit(126);
 		execvp(argv[2], argv + 2);
 		_exit(127);
 	}
