@@ -13,6 +13,7 @@ DESTDIR	?=
 SBINDIR	 = $(PREFIX)/sbin
 BINDIR	 = $(PREFIX)/bin
 MANDIR	 = $(PREFIX)/share/man
+PAMDIR	?= /etc/pam.d
 
 CC	?= cc
 YACC	 = byacc
@@ -180,6 +181,10 @@ install: all
 	install -m 755 $(OBJ)/slirp $(DESTDIR)$(BINDIR)
 	for m in $(MANS); do s=$${m##*.}; \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	# PAP's PAM service; an administrator's own file is kept.
+	install -d $(DESTDIR)$(PAMDIR)
+	[ -e $(DESTDIR)$(PAMDIR)/slirpd ] || \
+	    install -m 644 etc/pam.d/slirpd $(DESTDIR)$(PAMDIR)/slirpd
 
 lint:
 	mandoc -Tlint -Wwarning $(MANS)

@@ -361,7 +361,7 @@ flow_errqueue(struct stack *s, struct icmp_flow *fl)
 		uint8_t		b[CMSG_SPACE(sizeof(ee) +
 				    sizeof(struct sockaddr_in))];
 	} cbuf;
-	uint8_t q[64];
+	uint8_t q[64] = { 0 };	/* recvmsg fills it; cppcheck cannot see */
 	ssize_t n;
 	int k, got;
 

@@ -135,6 +135,8 @@ err_syntax_body()
 	bad 'socket "relative"\nchroot ""\n' \
 	    'e.conf:1: socket: "relative" is not an absolute path\ne.conf:2: chroot: empty string\n'
 	bad 'x = {\n' 'e.conf:1: syntax error\n'
+	bad 'chap-secrets "chap"\nchap-secrets\n' \
+	    'e.conf:1: chap-secrets: "chap" is not an absolute path\ne.conf:2: syntax error\n'
 	bad 'engine user "u" ~\n' "e.conf:1: unexpected character '~'\n"
 }
 

@@ -58,7 +58,9 @@ run(const uint8_t *data, size_t size, int chunked)
  * Framed mode: the input is records [len][bytes] that the harness wraps
  * in good HDLC frames (FCS right), so the fuzzer reaches LCP, IPCP, VJ
  * and IP instead of dying on the FCS; each record also advances the
- * clock by its first byte * 100 ms to run the timers.
+ * clock by its first byte * 100 ms to run the timers.  The first byte
+ * picks the authentication demanded (none, PAP, CHAP, both); requests
+ * for the parent are checked for sane lengths and answered at once.
  */
 static void
 run_framed(const uint8_t *data, size_t size)
@@ -66,6 +68,7 @@ run_framed(const uint8_t *data, size_t size)
 	static uint8_t enc[HDLC_ENCMAX(256)], out[65536];
 	struct ppp_config c;
 	struct hdlc_xmap m;
+	struct ppp_auth_req r;
 	struct ppp *p;
 	uint64_t now = 0;
 	size_t i = 0, len, n = 0, e;
@@ -73,6 +76,12 @@ run_framed(const uint8_t *data, size_t size)
 	ppp_default_config(&c);
 	c.echo_interval = 1;
 	c.magic = 0x01020304;
+	if (size > 0) {
+		c.auth.allow = data[0] & (PPP_AUTH_PAP | PPP_AUTH_CHAP);
+		c.auth.chap_interval = data[0] >> 4;
+		data++;
+		size--;
+	}
 	if ((p = ppp_new(&c, now)) == NULL)
 		return;
 	hdlc_xmap_init(&m, 0xffffffff);
@@ -86,6 +95,12 @@ run_framed(const uint8_t *data, size_t size)
 			now += data[i] * 100ULL;
 		i += len;
 		ppp_timers(p, now);
+		while (ppp_auth_take(p, &r)) {
+			if (r.namelen > PPP_AUTH_NAMEMAX ||
+			    r.secretlen > PPP_AUTH_NAMEMAX)
+				abort();
+			ppp_auth_result(p, r.seq, r.namelen & 1, now);
+		}
 		(void)ppp_ctl_take(p, out, sizeof(out));
 		if (ppp_ip_up(p)) {
 			e = ppp_encode_ip(p, out, data + i - len, len);
