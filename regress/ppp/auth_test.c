@@ -303,6 +303,7 @@ ATF_TC_BODY(chap_refused_and_malformed, tc)
 	struct ppp *pp;
 	const struct pkt *k;
 	uint8_t val[16] = { 0 };
+	char longname[300];
 	int id;
 
 	auth_config(&c, PPP_AUTH_CHAP);
@@ -324,6 +325,19 @@ ATF_TC_BODY(chap_refused_and_malformed, tc)
 	ATF_REQUIRE((k = find(o, PPP_CHAP, 1)) != NULL);
 	id = k->id;
 	send_chap(pp, 30, id, val, 8, "bob");
+	ATF_CHECK(!ppp_auth_take(pp, &r));
+	drain(pp, o);
+	ATF_CHECK(find(o, PPP_CHAP, 4) != NULL);
+	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
+	ppp_free(pp);
+
+	/* A name longer than PAP or CHAP can carry elsewhere: refused. */
+	pp = auth_open(&c, o);
+	ATF_REQUIRE((k = find(o, PPP_CHAP, 1)) != NULL);
+	id = k->id;
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	send_chap(pp, 30, id, val, 16, longname);
 	ATF_CHECK(!ppp_auth_take(pp, &r));
 	drain(pp, o);
 	ATF_CHECK(find(o, PPP_CHAP, 4) != NULL);
