@@ -83,7 +83,9 @@ struct ppp {
 	struct pauth	*pa;		/* NULL: none required */
 	int		 auth_method;	/* PPP_AUTH_PAP or _CHAP */
 	int		 auth_ok;	/* the Network phase may start */
+	int		 auth_tried;	/* methods the peer naked */
 	int		 auth_refused;	/* the peer will not: close LCP */
+	int		 auth_gaveup;	/* closed for that: the session ends */
 	/* Echo. */
 	uint64_t	 echo_next;
 	unsigned int	 echo_out;
@@ -845,20 +847,32 @@ lcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 	return verdict_reply(&v, d, len, out, olen);
 }
 
-/* The peer suggests another protocol: take it if allowed, else give up. */
+/*
+ * The peer naks our method: take its suggestion if we may and have not
+ * tried it, else another method not tried yet (a dialer that proposes
+ * MS-CHAP may still do PAP), else give up.
+ */
 static void
 lcp_auth_nak(struct ppp *p, const uint8_t *opt, size_t ol)
 {
-	unsigned int allow = p->cfg.auth.allow;
+	unsigned int allow = p->cfg.auth.allow, left;
 	uint16_t proto;
+	int want = 0;
 
 	if (p->pa == NULL)
 		return;
+	p->auth_tried |= p->auth_method;
+	left = allow & ~(unsigned int)p->auth_tried;
 	proto = ol >= 4 ? get16(opt + 2) : 0;
-	if (proto == PPP_CHAP && ol == 5 && opt[4] == 5 &&
-	    (allow & PPP_AUTH_CHAP))
+	if (proto == PPP_CHAP && ol == 5 && opt[4] == 5)
+		want = PPP_AUTH_CHAP;
+	else if (proto == PPP_PAP && ol == 4)
+		want = PPP_AUTH_PAP;
+	if (want != 0 && (left & (unsigned int)want))
+		p->auth_method = want;
+	else if (left & PPP_AUTH_CHAP)
 		p->auth_method = PPP_AUTH_CHAP;
-	else if (proto == PPP_PAP && ol == 4 && (allow & PPP_AUTH_PAP))
+	else if (left & PPP_AUTH_PAP)
 		p->auth_method = PPP_AUTH_PAP;
 	else {
 		log_warnx("%s: the peer will not authenticate with %s "
@@ -1017,7 +1031,7 @@ lcp_finished(struct fsm *f)
 	 * A link that was up and is finished ends the session.  One that
 	 * never came up waits (Stopped) for the user to start the client.
 	 */
-	if (f->ppp->was_open)
+	if (f->ppp->was_open || f->ppp->auth_gaveup)
 		f->ppp->dead = 1;
 }
 
@@ -1453,6 +1467,7 @@ ppp_frame(void *arg, const uint8_t *f, size_t len)
 		fsm_input(&p->lcp, f, len);
 		if (p->auth_refused) {
 			p->auth_refused = 0;
+			p->auth_gaveup = 1;
 			fsm_close(&p->lcp);
 		}
 		return;

@@ -214,7 +214,11 @@ pap_input(struct pauth *a, int code, int id, const uint8_t *d, size_t len,
 		pap_reply(a, PAP_NAK, id, msg_fail);
 		return;
 	default:
-		/* A_CHECK: a retransmission while the parent decides. */
+		/*
+		 * A_CHECK: a retransmission while the parent decides; the
+		 * verdict answers the newest Identifier (RFC 1334 2.2.2).
+		 */
+		a->id = (uint8_t)id;
 		return;
 	}
 }

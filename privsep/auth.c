@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <md5.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,24 +55,31 @@ auth_equal(const uint8_t *a, const uint8_t *b, size_t len)
 	return d == 0;
 }
 
-/* One word of a chap-secrets line: plain, or "double quoted". */
+#define CHAP_BLANK	" \t\r"
+
+/*
+ * One word of a chap-secrets line: plain, or "double quoted".  NULL at
+ * the end of the line; *toolong set for a word that does not fit.
+ */
 static char *
-chap_word(char **sp, char *out, size_t outlen)
+chap_word(char **sp, char *out, size_t outlen, int *toolong)
 {
 	char *s = *sp;
 	size_t n = 0;
 	int q = 0;
 
-	s += strspn(s, " \t");
+	s += strspn(s, CHAP_BLANK);
 	if (*s == '\0' || *s == '#')
 		return NULL;
 	if (*s == '"') {
 		q = 1;
 		s++;
 	}
-	while (*s != '\0' && (q ? *s != '"' : (*s != ' ' && *s != '\t'))) {
-		if (n + 1 >= outlen)
+	while (*s != '\0' && (q ? *s != '"' : strchr(CHAP_BLANK, *s) == NULL)) {
+		if (n + 1 >= outlen) {
+			*toolong = 1;
 			return NULL;
+		}
 		out[n++] = *s++;
 	}
 	if (q && *s != '"')
@@ -90,7 +98,9 @@ chap_open(const char *path, char *why, size_t whylen)
 	struct stat st;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	/* Non-blocking: a FIFO must not hang the parent (S_ISREG next). */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -106,7 +116,10 @@ chap_open(const char *path, char *why, size_t whylen)
 	return fd;
 }
 
-/* Read the whole file into a NUL-terminated buffer the caller wipes. */
+/*
+ * Read the whole file into a NUL-terminated buffer the caller wipes;
+ * NULL on a read error or a NUL byte (the file is not text).
+ */
 static char *
 chap_read(int fd, size_t *lenp)
 {
@@ -117,28 +130,50 @@ chap_read(int fd, size_t *lenp)
 	if ((buf = malloc(CHAP_FILE_MAX + 1)) == NULL)
 		return NULL;
 	while (len < CHAP_FILE_MAX &&
-	    (n = read(fd, buf + len, CHAP_FILE_MAX - len)) > 0)
+	    (n = read(fd, buf + len, CHAP_FILE_MAX - len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
 		len += (size_t)n;
+	}
+	if (memchr(buf, '\0', len) != NULL)
+		goto fail;
 	buf[len] = '\0';
 	*lenp = len;
 	return buf;
+fail:
+	explicit_bzero(buf, len);
+	free(buf);
+	return NULL;
 }
 
-/* The secret of the first line naming client (or *) and server (or *). */
+/*
+ * The secret of the first line naming client (or *) and server (or *):
+ * 0, or -1 with why.  A word too long stops the search: skipping that
+ * line could let a later wildcard line stand in for it.
+ */
 static int
 chap_lookup(char *buf, const char *client, const char *server, char *secret,
-    size_t slen)
+    size_t slen, char *why, size_t whylen)
 {
 	char c[CHAP_TOKEN_MAX], s[CHAP_TOKEN_MAX], *line, *p, *next;
+	int lineno = 0, toolong = 0;
 
 	for (line = buf; line != NULL; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
+		lineno++;
 		p = line;
-		if (chap_word(&p, c, sizeof(c)) == NULL ||
-		    chap_word(&p, s, sizeof(s)) == NULL ||
-		    chap_word(&p, secret, slen) == NULL)
-			continue;	/* blank, comment or malformed */
+		if (chap_word(&p, c, sizeof(c), &toolong) == NULL ||
+		    chap_word(&p, s, sizeof(s), &toolong) == NULL ||
+		    chap_word(&p, secret, slen, &toolong) == NULL) {
+			if (!toolong)
+				continue;	/* blank, comment, short */
+			snprintf(why, whylen, "line %d: a word longer than "
+			    "%d bytes", lineno, CHAP_TOKEN_MAX - 1);
+			break;
+		}
 		if ((strcmp(c, "*") == 0 || strcmp(c, client) == 0) &&
 		    (strcmp(s, "*") == 0 || strcmp(s, server) == 0)) {
 			explicit_bzero(c, sizeof(c));
@@ -146,6 +181,8 @@ chap_lookup(char *buf, const char *client, const char *server, char *secret,
 			return 0;
 		}
 	}
+	if (!toolong)
+		snprintf(why, whylen, "no secret for this name");
 	explicit_bzero(secret, slen);
 	return -1;
 }
@@ -175,11 +212,11 @@ chap_verify(const char *path, const char *server, const char *name,
 	buf = chap_read(fd, &len);
 	close(fd);
 	if (buf == NULL) {
-		snprintf(why, whylen, "out of memory");
+		snprintf(why, whylen, "%s: cannot be read as text", path);
 		return 0;
 	}
-	if (chap_lookup(buf, name, server, secret, sizeof(secret)) == -1) {
-		snprintf(why, whylen, "no secret for this name in %s", path);
+	if (chap_lookup(buf, name, server, secret, sizeof(secret), why,
+	    whylen) == -1) {
 		explicit_bzero(buf, len);
 		free(buf);
 		return 0;
@@ -274,6 +311,7 @@ auth_request(struct session *s, const void *data, size_t len)
 	struct eng_auth_req ar;
 	char name[PPP_AUTH_NAMEMAX + 1], why[PATH_MAX + 128];
 	const char *server = s->authname;
+	struct passwd *pw;
 	int ok;
 
 	if (len != sizeof(ar))
@@ -281,7 +319,8 @@ auth_request(struct session *s, const void *data, size_t len)
 	memcpy(&ar, data, sizeof(ar));
 	if ((ar.r.method != PPP_AUTH_PAP && ar.r.method != PPP_AUTH_CHAP) ||
 	    ar.r.namelen > PPP_AUTH_NAMEMAX ||
-	    ar.r.secretlen > PPP_AUTH_NAMEMAX || ar.unit >= ENGINE_MAXUNITS) {
+	    ar.r.secretlen > PPP_AUTH_NAMEMAX || ar.unit >= ENGINE_MAXUNITS ||
+	    ar.r.seq == 0) {
 		explicit_bzero(&ar, sizeof(ar));
 		return -1;
 	}
@@ -301,7 +340,8 @@ auth_request(struct session *s, const void *data, size_t len)
 	 * else would make slirpd a password oracle for other accounts.
 	 * Root's sessions (a line served by root) take any name.
 	 */
-	if (s->uid != 0 && strcmp(name, s->user) != 0) {
+	if (s->uid != 0 && ((pw = getpwuid(s->uid)) == NULL ||
+	    strcmp(name, pw->pw_name) != 0)) {
 		snprintf(why, sizeof(why), "not the session's user %s",
 		    s->user);
 		auth_refuse(s, &ar, name, why);
@@ -345,6 +385,9 @@ auth_helper_msg(struct session *s, struct child *c, struct imsg *imsg)
 	ar.r.seq = s->auth_seq;
 	ar.r.method = PPP_AUTH_PAP;
 	s->auth_seq = 0;
+	/* Its work is done: it exits alone, and the slot is free again. */
+	c->sess = NULL;
+	s->auth = NULL;
 	if (res.ok == 1)
 		auth_accept(s, &ar, s->auth_name);
 	else

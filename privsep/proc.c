@@ -300,7 +300,14 @@ proc_reaped(pid_t pid, int status)
 			break;
 	if (c == NULL)
 		return;		/* not ours (should not happen) */
-	/* Its last words first, then how it ended. */
+	/*
+	 * Its last words first, then how it ended.  An auth helper's answer
+	 * may still sit in the channel when SIGCHLD comes first; it is
+	 * dead already, so nothing may signal its pid any more.
+	 */
+	c->killed = 1;
+	if (c->role == PROC_AUTH && c->sess != NULL && c->chan != -1)
+		session_dispatch(c);
 	proc_stderr(c);
 	proc_logdropped(c);
 	log_status(c, status);

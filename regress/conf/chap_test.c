@@ -83,6 +83,31 @@ ATF_TC_BODY(match, tc)
 	/* No newline at the end, tabs between words. */
 	secrets("alice\t*\t\"open sesame\"", 0600);
 	ATF_CHECK_EQ(check("dialhost", "alice", good, why), 1);
+	/* CRLF line ends are not part of the secret. */
+	secrets("alice * \"open sesame\"\r\n", 0600);
+	ATF_CHECK_EQ(check("dialhost", "alice", good, why), 1);
+	/* A word too long stops the search before a later wildcard. */
+	{
+		char t[600];
+
+		memset(t, 'z', sizeof(t));
+		memcpy(t, "alice * ", 8);
+		snprintf(t + 300, sizeof(t) - 300,
+		    "\n* * \"open sesame\"\n");
+		secrets(t, 0600);
+	}
+	ATF_CHECK_EQ(check("dialhost", "alice", good, why), 0);
+	ATF_CHECK_STREQ(why, "line 1: a word longer than 255 bytes");
+	/* Not text: a NUL byte. */
+	secrets("alice * x\n", 0600);
+	{
+		int fd = open("secrets", O_WRONLY | O_APPEND);
+
+		ATF_REQUIRE(fd != -1 && write(fd, "\0", 1) == 1);
+		close(fd);
+	}
+	ATF_CHECK_EQ(check("dialhost", "alice", good, why), 0);
+	ATF_CHECK(strstr(why, "cannot be read as text") != NULL);
 }
 
 ATF_TC(file_checks);
