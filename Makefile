@@ -73,7 +73,7 @@ T_DATA	 = $(filter-out %.c %.sh %.h %Kyuafile, $(wildcard $(TDIRS:%=%/*)))
 
 MANS	 = $(wildcard man/*.[158])
 
-.PHONY: all test check deps install lint fuzz bench demo clean
+.PHONY: all test check deps install lint fuzz bench bench-line demo clean
 .SUFFIXES:
 # Keep the byacc output: it is a prerequisite of every object.
 .SECONDARY: $(YSRCS:%.y=$(OBJ)/%.c)
@@ -130,14 +130,16 @@ demo:
 	sh regress/demo.sh $(OBJ)
 
 # Throughput, as root: raw pty, libslirp, slirp-fullbolt and slirpd side by
-# side (regress/bench/run.sh; BENCH_RUNS, BENCH_MB).  Bench helpers are
+# side (regress/bench/run.sh; BENCH_RUNS, BENCH_MB, BENCH_ROWS), after the
+# paced 115200-baud line with QEMU guests (regress/bench/line.sh; BENCH_LINE,
+# BENCH_LINE_KB; `make bench-line` runs only that).  Bench helpers are
 # built with normal optimisation into obj-bench/; a tree whose slirpd does
 # not build still benchmarks the other rows.
 BENCH	 = obj-bench
 BENCH_CF = -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	   -Wno-unused-parameter
 BENCH_PROGS = $(BENCH)/libslirp_slip $(BENCH)/ptyraw $(BENCH)/bsrv \
-	   $(BENCH)/slipshim
+	   $(BENCH)/slipshim $(BENCH)/ptypace
 
 bench:
 	sh regress/deps.sh
@@ -145,10 +147,20 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCH_PROGS)
 	sh regress/bench/run.sh $(OBJ) $(BENCH)
 
+# Only the paced 115200-baud line section (BENCH_ROWS=line).
+bench-line:
+	sh regress/deps.sh
+	-@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(BENCH_PROGS)
+	BENCH_ROWS=line sh regress/bench/run.sh $(OBJ) $(BENCH)
+
 $(BENCH)/libslirp_slip: regress/bench/libslirp_slip.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CF) -I/usr/include/slirp -o $@ $< -lslirp
 $(BENCH)/ptyraw: regress/bench/ptyraw.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CF) -o $@ $< -lutil
+$(BENCH)/ptypace: regress/bench/ptypace.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CF) -o $@ $< -lutil
 $(BENCH)/bsrv: regress/bench/bsrv.c

@@ -117,10 +117,19 @@ engine_sockreq(void *arg, uint32_t id, int proto, in_addr_t addr,
 	    &req, sizeof(req)) == -1 ? -1 : 0;
 }
 
+static int
+engine_hdr_compress(void *arg)
+{
+	struct unit *u = TAILQ_FIRST(&eng.units);
+
+	return u != NULL && unit_hdr_compress(u);
+}
+
 static const struct stack_ops engine_ops = {
 	.output = engine_output,
 	.output_room = engine_room,
 	.socket_request = engine_sockreq,
+	.hdr_compress = engine_hdr_compress,
 };
 
 static void

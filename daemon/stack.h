@@ -41,6 +41,13 @@ struct stack_ops {
 	 */
 	int	(*socket_request)(void *arg, uint32_t id, int proto,
 		    in_addr_t addr, in_port_t port);
+	/*
+	 * Optional (NULL: no): nonzero when the line compresses TCP/IP
+	 * headers (CSLIP, PPP with VJ).  A new TCP connection then declines
+	 * the guest's timestamps, whose change in every segment makes RFC
+	 * 1144 send each header uncompressed (RFC 1144 3.2.2, RFC 7323 7).
+	 */
+	int	(*hdr_compress)(void *arg);
 };
 
 struct stack_config {

@@ -284,7 +284,8 @@ tcp_newcb(struct stack *s, const struct tcp_seg *sg)
 	}
 	if (sg->has_sackok)
 		tp->flags |= TF_SACK_PERMIT;
-	if (sg->has_ts) {
+	if (sg->has_ts && (s->ops.hdr_compress == NULL ||
+	    !s->ops.hdr_compress(s->arg))) {
 		tp->flags |= TF_REQ_TSTMP;
 		tp->ts_recent = sg->tsval;
 		tp->ts_recent_age = s->now;

@@ -404,6 +404,19 @@ unit_stats(const struct unit *u)
 }
 
 int
+unit_hdr_compress(const struct unit *u)
+{
+	struct ppp_lcp_info li;
+
+	if (u->framing == UNIT_CSLIP)
+		return 1;
+	if (u->framing != UNIT_PPP || u->ppp == NULL)
+		return 0;
+	ppp_lcp_info(u->ppp, &li);
+	return li.vj_tx || li.vj_rx;
+}
+
+int
 unit_set_framing(struct unit *u, enum unit_framing f)
 {
 	switch (f) {

@@ -136,6 +136,8 @@ int	 unit_flush(struct unit *);
 /* Something is left to write: poll the fd for POLLOUT. */
 int	 unit_want_write(const struct unit *);
 const struct unit_stats *unit_stats(const struct unit *);
+/* TCP/IP headers are VJ-compressed either way (CSLIP, PPP with VJ). */
+int	 unit_hdr_compress(const struct unit *);
 /*
  * PPP framing with a configuration (NULL: defaults); the link starts
  * at once (LCP Configure-Request queued).  0, or -1.

@@ -4,14 +4,18 @@
 # usage: sh regress/bench/run.sh [OBJDIR [BENCHDIR]]
 #	BENCH_RUNS	runs per row and direction (default 5; median shown)
 #	BENCH_MB	megabytes (10^6 bytes) per transfer (default 100)
-#	BENCH_ROWS	rows to run (default "raw libslirp fullbolt slirpd")
+#	BENCH_ROWS	rows to run (default "raw libslirp fullbolt slirpd
+#			line")
 #
 # Rows:
 #   raw       bytes through a pty pair, no stack (BENCHDIR/ptyraw)
 #   libslirp  QEMU's libslirp behind BENCHDIR/libslirp_slip on the pty
 #   fullbolt  /usr/bin/slirp-fullbolt on the pty
 #   slirpd    a private "OBJDIR/slirpd -d -f conf", "OBJDIR/slirp -S sock"
-#             on the pty ("not built" while slirpd is the placeholder)
+#             on the pty ("not built" when OBJDIR has no slirpd)
+#   line      the paced 115200-baud line section, run first and on its
+#             own: real Linux SLIP/CSLIP/PPP clients in QEMU (line.sh,
+#             BENCH_LINE*); `make bench-line` runs only this
 # Each stack row is a network namespace whose kernel is the SLIP client
 # (TUN + slipshim on the pty master, the server on the slave, MTU 1500).
 # Download: curl in the namespace fetches BENCH_MB from a loopback HTTP
@@ -29,7 +33,7 @@ bobj=$(cd "${2:-$top/obj-bench}" && pwd) || exit 1
 
 RUNS=${BENCH_RUNS:-5}
 MB=${BENCH_MB:-100}
-ROWS=${BENCH_ROWS:-raw libslirp fullbolt slirpd}
+ROWS=${BENCH_ROWS:-raw libslirp fullbolt slirpd line}
 BYTES=$((MB * 1000000))
 TMO=$((30 + MB))	# per transfer: at least ~1 MB/s or it failed
 HZ=$(getconf CLK_TCK)
@@ -71,10 +75,6 @@ trap 'bench_cleanup' EXIT
 e2e_init "$_e2eobj" || die "cannot make a work directory"
 E2E_SHIM=$bobj/slipshim
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, TUN)"
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing"
-for p in slipshim ptyraw bsrv libslirp_slip; do
-	[ -x "$bobj/$p" ] || die "$bobj/$p not built (make bench)"
-done
 
 # ---- helpers ---------------------------------------------------------
 
@@ -139,11 +139,10 @@ engine_pid()
 	return 1
 }
 
-# Is OBJ's slirpd the placeholder (or missing)?
+# Are OBJ's slirpd and slirp there?
 slirpd_built()
 {
-	[ -x "$obj/slirpd" ] && [ -x "$obj/slirp" ] || return 1
-	! timeout 5 "$obj/slirpd" -n -f /dev/null 2>&1 | grep -q 'not yet'
+	[ -x "$obj/slirpd" ] && [ -x "$obj/slirp" ]
 }
 
 # Bring up ROW's link in a namespace of its own; sets ns_ROW, srv_ROW.
@@ -328,6 +327,26 @@ bsrv_start()
 	BSRV_PORT=$(sed -n 's/^port //p' "$WORK/$1.log" | head -n 1)
 }
 
+# The paced line first, then the other rows (if any are left).
+case " $ROWS " in
+*" line "*)
+	. "$top/regress/bench/line.sh"
+	line_section
+	ROWS=$(echo "$ROWS" | tr ' ' '\n' | grep -v '^line$' | tr '\n' ' ' |
+	    sed 's/ *$//')
+	[ -n "$ROWS" ] || exit 0
+	# The other rows have a slirpd of their own.
+	e2e_stop "$SLIRPD_PID"
+	SLIRPD_PID=
+	rm -f "$WORK/slirpd.sock" "$WORK/slirpctl.sock"
+	;;
+esac
+
+[ -c /dev/net/tun ] || die "/dev/net/tun is missing"
+for p in slipshim ptyraw bsrv libslirp_slip; do
+	[ -x "$bobj/$p" ] || die "$bobj/$p not built (make bench)"
+done
+
 # ---- set up -----------------------------------------------------------
 
 ncpu=$(nproc)
@@ -369,7 +388,7 @@ for r in $ROWS; do
 	slirpd)
 		if ! slirpd_built; then
 			status_slirpd="not built"
-			bench_log "slirpd: not built yet (placeholder); row skipped"
+			bench_log "slirpd: not built in $obj; row skipped"
 		elif link_up slirpd; then
 			live="$live slirpd"
 		else

@@ -74,7 +74,8 @@ fixup(uint8_t *p, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct stack_ops ops = { f_output, f_room, f_sockreq };
+	static const struct stack_ops ops = { f_output, f_room, f_sockreq,
+	    NULL };
 	struct stack_config cfg;
 	struct stack *s;
 	uint64_t now = 1000;

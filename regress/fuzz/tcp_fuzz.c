@@ -163,7 +163,7 @@ static void
 setup(void)
 {
 	struct stack_config c;
-	struct stack_ops ops = { f_output, f_room, f_sockreq };
+	struct stack_ops ops = { f_output, f_room, f_sockreq, NULL };
 	static const uint8_t synopt[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10,
 	    0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7 };
 

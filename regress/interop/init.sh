@@ -10,6 +10,9 @@
 #   interop.port=N     HTTP port on 10.0.2.2 serving /file (the download)
 #   interop.up=N       TCP port on 10.0.2.2 that takes the upload
 #   interop.user=NAME interop.pass=SECRET   PAP/CHAP credentials
+#   interop.bench=N    instead of the checks: N timed downloads of /file
+#                      (regress/bench/run.sh), "INTEROP bench ok BYTES T0 T1"
+#   interop.mtu=N      the link's MTU (default 1500)
 
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -47,6 +50,9 @@ port=$(arg port)
 up=$(arg up)
 user=$(arg user)
 pass=$(arg pass)
+bench=$(arg bench)
+mtu=$(arg mtu)
+mtu=${mtu:-1500}
 host=10.0.2.2
 say start "$mode $(uname -r)"
 
@@ -80,7 +86,7 @@ slip|cslip)
 		usleep 200000
 		n=$((n + 1))
 	done
-	ifconfig sl0 10.0.2.15 pointopoint $host mtu 1500 up &&
+	ifconfig sl0 10.0.2.15 pointopoint $host mtu $mtu up &&
 	    route add default gw $host && link=sl0
 	;;
 ppp|ppp-novj|pap|chap|pap-bad|chap-bad)
@@ -88,6 +94,7 @@ ppp|ppp-novj|pap|chap|pap-bad|chap-bad)
 	# and assigns ours; usepeerdns asks for the RFC 1877 addresses.
 	opts="/dev/ttyS1 115200 nodetach noauth local nocrtscts
 	    defaultroute usepeerdns debug logfd 1 lcp-echo-interval 0"
+	[ "$mtu" != 1500 ] && opts="$opts mtu $mtu mru $mtu"
 	case $mode in
 	ppp-novj) opts="$opts novj";;
 	pap|pap-bad)
@@ -129,6 +136,20 @@ if [ -n "$ppid" ]; then
 	d=$(sed -n 's/^nameserver //p' /etc/ppp/resolv.conf 2>/dev/null |
 	    tr '\n' ' ')
 	say peerdns ok "$d"
+fi
+
+# The benchmark: a quiet line, then the timed downloads, apart.
+if [ -n "$bench" ]; then
+	sleep 2
+	i=0
+	while [ $i -lt "$bench" ]; do
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		b=$(timeout 300 wget -q -O - "http://$host:$port/file" | wc -c)
+		say bench ok "$b $t0 $(cut -d' ' -f1 /proc/uptime)"
+		sleep 2
+		i=$((i + 1))
+	done
+	finish
 fi
 
 if ping -c 3 -W 5 $host > /tmp/ping.log 2>&1; then

@@ -130,7 +130,8 @@ find(const struct frs *fs, uint16_t proto, int code)
 ATF_TC_WITHOUT_HEAD(ping_over_ppp);
 ATF_TC_BODY(ping_over_ppp, tc)
 {
-	static const struct stack_ops ops = { g_output, g_room, g_sockreq };
+	static const struct stack_ops ops = { g_output, g_room, g_sockreq,
+	    NULL };
 	static const uint8_t lreq[] = { 2, 6, 0, 0, 0, 0, 5, 6, 9, 8, 7, 6,
 	    7, 2, 8, 2 };
 	static const uint8_t ask0[] = { 3, 6, 0, 0, 0, 0 };

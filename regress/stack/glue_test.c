@@ -64,7 +64,8 @@ collect(void *arg, const uint8_t *p, size_t len)
 ATF_TC_WITHOUT_HEAD(ping_over_slip);
 ATF_TC_BODY(ping_over_slip, tc)
 {
-	static const struct stack_ops ops = { g_output, g_room, g_sockreq };
+	static const struct stack_ops ops = { g_output, g_room, g_sockreq,
+	    NULL };
 	struct stack_config cfg;
 	struct glue g;
 	struct frames fr = { .n = 0 };

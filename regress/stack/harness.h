@@ -108,7 +108,7 @@ H void
 fake_start(struct fake *f)
 {
 	static const struct stack_ops ops = {
-		fake_output, fake_room, fake_sockreq
+		fake_output, fake_room, fake_sockreq, NULL
 	};
 
 	ATF_REQUIRE((f->s = stack_new(&f->cfg, &ops, f, f->now)) != NULL);

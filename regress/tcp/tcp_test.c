@@ -56,6 +56,56 @@ ATF_TC_BODY(handshake_options, tc)
 	t_finish();
 }
 
+/*
+ * On a line that compresses headers (CSLIP, PPP with VJ) the guest's
+ * timestamps are declined: no TS on the SYN-ACK nor on data, and the
+ * MSS is not reduced for them.  Decided per connection, at the SYN.
+ */
+ATF_TC_WITHOUT_HEAD(handshake_vj_no_ts);
+ATF_TC_BODY(handshake_vj_no_ts, tc)
+{
+	struct tguest g, g2;
+	struct tcp_debug d;
+	uint8_t opt[20];
+	size_t ol, n;
+
+	start_default();
+	E.hdrcomp = 1;
+	t_guest_init(&g, "10.0.2.2", 80, 40010);
+	ol = t_full_opts(opt, 1460, 7, 777);
+	g.ts = 1;
+	g.tsval = 777;
+	t_connect_opts(&g, opt, ol, &S);
+	ATF_CHECK_EQ(S.has_ts, 0);
+	ATF_CHECK_EQ(S.mss, 1460);
+	ATF_CHECK(S.ws >= 1);			/* the rest still agreed */
+	ATF_CHECK_EQ(S.sackok, 1);
+	d = t_dbg(&g);
+	ATF_CHECK_EQ(d.state, TCPS_ESTABLISHED);
+	ATF_CHECK_EQ(d.maxseg, 1460);
+	ATF_REQUIRE_EQ(write(g.hostfd, "0123456789", 10), 10);
+	t_pump();
+	n = 0;
+	while (t_pop(&S)) {
+		ATF_CHECK_EQ(S.has_ts, 0);
+		n += S.len;
+	}
+	ATF_CHECK_EQ(n, 10);
+	/* Compression off again: the next connection takes timestamps. */
+	E.hdrcomp = 0;
+	t_guest_init(&g2, "10.0.2.2", 80, 40011);
+	g2.ts = 1;
+	g2.tsval = 778;
+	ol = t_full_opts(opt, 1460, 7, 778);
+	t_connect_opts(&g2, opt, ol, &S);
+	ATF_CHECK_EQ(S.has_ts, 1);
+	ATF_CHECK_EQ(S.tsecr, 778);
+	ATF_CHECK_EQ(t_dbg(&g2).maxseg, 1460 - 12);
+	close(g.hostfd);
+	close(g2.hostfd);
+	t_finish();
+}
+
 ATF_TC_WITHOUT_HEAD(handshake_plain);
 ATF_TC_BODY(handshake_plain, tc)
 {
@@ -231,6 +281,7 @@ ATF_TC_BODY(max_flows, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, handshake_options);
+	ATF_TP_ADD_TC(tp, handshake_vj_no_ts);
 	ATF_TP_ADD_TC(tp, handshake_plain);
 	ATF_TP_ADD_TC(tp, synack_retransmit);
 	ATF_TP_ADD_TC(tp, refused_rst);

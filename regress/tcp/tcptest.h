@@ -42,6 +42,7 @@ struct tenv {
 	in_addr_t		 reqaddr;
 	in_port_t		 reqport;
 	int			 pairbuf;	/* SO_SNDBUF/RCVBUF, 0: default */
+	int			 hdrcomp;	/* what hdr_compress says */
 };
 
 static struct tenv E;
@@ -106,6 +107,12 @@ t_sockreq(void *arg, uint32_t id, int proto, in_addr_t addr, in_port_t port)
 	return 0;
 }
 
+static int
+t_hdrcomp(void *arg)
+{
+	return ((struct tenv *)arg)->hdrcomp;
+}
+
 static T_UNUSED void
 t_setup_cfg(struct stack_config *c)
 {
@@ -115,7 +122,7 @@ t_setup_cfg(struct stack_config *c)
 static T_UNUSED void
 t_start(const struct stack_config *cfg)
 {
-	struct stack_ops ops = { t_output, t_room, t_sockreq };
+	struct stack_ops ops = { t_output, t_room, t_sockreq, t_hdrcomp };
 
 	memset(&E, 0, sizeof(E));
 	E.cfg = *cfg;

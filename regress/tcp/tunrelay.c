@@ -142,7 +142,7 @@ int
 main(int argc, char *argv[])
 {
 	struct stack_config cfg;
-	struct stack_ops ops = { r_output, r_room, r_sockreq };
+	struct stack_ops ops = { r_output, r_room, r_sockreq, NULL };
 	struct pollfd pfd[MAXPFD];
 	struct ifreq ifr;
 	struct stack *s;
