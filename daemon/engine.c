@@ -626,17 +626,24 @@ engine_deliver(void *arg, const uint8_t *pkt, size_t len)
 	stack_input(eng.stack, pkt, len);
 }
 
-/* Write what the line takes; when its queue drains, TCP may send. */
+/*
+ * Write what the line takes; when its queue drains, TCP may send, and
+ * what it sends goes out now unless the line is already full.
+ */
 static void
 engine_flush(struct unit *u)
 {
-	size_t room = unit_room(u);
+	size_t room;
 
-	/* syscall: write (unit_flush) */
-	if (unit_flush(u) == -1)
-		engine_end(ENDED_HANGUP);
-	if (unit_room(u) > room)
+	do {
+		room = unit_room(u);
+		/* syscall: write (unit_flush) */
+		if (unit_flush(u) == -1)
+			engine_end(ENDED_HANGUP);
+		if (unit_room(u) <= room)
+			break;
 		stack_kick(eng.stack);
+	} while (!unit_blocked(u) && unit_want_write(u));
 }
 
 static void
@@ -644,8 +651,12 @@ engine_unit_event(struct unit *u, short revents)
 {
 	int rv;
 
-	if (revents & POLLOUT)
-		engine_flush(u);
+	/*
+	 * POLLOUT needs nothing here: the loop writes once per round, after
+	 * the line and the sockets were read, so that one write(2) carries
+	 * everything this round produced (a pty takes a few KB per wakeup;
+	 * a write per event would double the writes and their wakeups).
+	 */
 	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	/* syscall: read (unit_input) */

@@ -193,6 +193,7 @@ stack_pollevents(struct stack *s, const struct pollfd *pfd, size_t n)
 		so->cb(s, so, pfd[i].revents);
 	}
 	s->pollmap_len = 0;
+	tcp_host_more(s);
 	ssock_reap(s);
 }
 

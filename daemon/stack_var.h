@@ -138,5 +138,6 @@ void		 tcp_input(struct stack *, const struct ip_pkt *);
 void		 tcp_timers(struct stack *);
 int64_t		 tcp_next_timer(const struct stack *);
 void		 tcp_kick(struct stack *);	/* output room is back */
+void		 tcp_host_more(struct stack *);	/* read hosts that had more */
 
 #endif

@@ -487,6 +487,7 @@ tcp_host_read(struct tcpcb *tp)
 	cnt = ring_iov(&tp->snd, tp->snd.len, room, iov);
 	/* syscall: readv */
 	n = readv(tp->so->fd, iov, cnt);
+	tp->flags &= ~TF_HOSTMORE;
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
@@ -496,8 +497,11 @@ tcp_host_read(struct tcpcb *tp)
 	}
 	if (n == 0)
 		tp->flags |= TF_HOSTEOF;
-	else
+	else {
 		tp->snd.len += (size_t)n;
+		if ((size_t)n == room)
+			tp->flags |= TF_HOSTMORE;
+	}
 	tcp_output(tp);
 	tcp_update_events(tp);
 	return tcp_maybe_free(tp) ? -1 : 0;
@@ -697,6 +701,27 @@ tcp_respond(struct stack *s, in_addr_t src, in_addr_t dst, in_port_t sport,
 		s->st.tcp_rst_out++;
 	(void)ip_output(s, IPPROTO_TCP, src, dst, th, sizeof(th), 0, 0,
 	    STACK_PRIO_INTERACTIVE);
+}
+
+/*
+ * A host that filled the send ring last time most likely has more: read
+ * it as soon as ACKs made room, in the same loop round, rather than
+ * poll once more first (a bulk download then needs a round per ACK, not
+ * two).  A wrong guess costs one readv(2) that fails with EAGAIN.
+ */
+void
+tcp_host_more(struct stack *s)
+{
+	struct tcpcb *tp, *next;
+
+	for (tp = TAILQ_FIRST(&s->tcp->conns); tp != NULL; tp = next) {
+		next = TAILQ_NEXT(tp, entry);
+		if (!(tp->flags & TF_HOSTMORE) || tp->so == NULL)
+			continue;
+		tcp_update_events(tp);
+		if ((tp->so->events & POLLIN) && tp->snd.len < tp->snd.cap)
+			(void)tcp_host_read(tp);
+	}
 }
 
 void

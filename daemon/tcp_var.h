@@ -125,6 +125,7 @@ struct tcp_ooo {
 #define TF_BLOCKED	0x0800	/* output room ran out */
 #define TF_SACK_PERMIT	0x1000	/* the guest takes SACK blocks (RFC 2018) */
 #define TF_TLP		0x2000	/* t_rexmt is a tail loss probe timeout */
+#define TF_HOSTMORE	0x4000	/* the last read filled the send ring */
 
 struct tcpcb {
 	TAILQ_ENTRY(tcpcb)	 entry;		/* all connections */

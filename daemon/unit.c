@@ -390,6 +390,12 @@ unit_flush(struct unit *u)
 }
 
 int
+unit_blocked(const struct unit *u)
+{
+	return u->woff < u->wlen;
+}
+
+int
 unit_want_write(const struct unit *u)
 {
 	return u->woff < u->wlen || !TAILQ_EMPTY(&u->q[0]) ||

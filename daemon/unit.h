@@ -133,6 +133,8 @@ int	 unit_enqueue(struct unit *, const uint8_t *pkt, size_t len, int prio);
 size_t	 unit_room(const struct unit *);
 /* Write what the fd takes; 0 (also when partial), -1 on a write error. */
 int	 unit_flush(struct unit *);
+/* The fd took less than offered last time: wait for POLLOUT. */
+int	 unit_blocked(const struct unit *);
 /* Something is left to write: poll the fd for POLLOUT. */
 int	 unit_want_write(const struct unit *);
 const struct unit_stats *unit_stats(const struct unit *);

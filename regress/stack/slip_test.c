@@ -111,6 +111,70 @@ ATF_TC_BODY(encode_format, tc)
 	ATF_CHECK(memcmp(out, want, sizeof(want)) == 0);
 }
 
+/* RFC 1055 byte by byte: what slip_encode() must produce. */
+static size_t
+ref_encode(uint8_t *out, const uint8_t *p, size_t n)
+{
+	size_t i, o = 0;
+
+	out[o++] = SLIP_END;
+	for (i = 0; i < n; i++) {
+		if (p[i] == SLIP_END) {
+			out[o++] = SLIP_ESC;
+			out[o++] = SLIP_ESC_END;
+		} else if (p[i] == SLIP_ESC) {
+			out[o++] = SLIP_ESC;
+			out[o++] = SLIP_ESC_ESC;
+		} else
+			out[o++] = p[i];
+	}
+	out[o++] = SLIP_END;
+	return o;
+}
+
+/*
+ * Long runs with one or two END/ESC at every offset, among bytes one bit
+ * or one step away from them, at every alignment: the word-wise scan
+ * must find exactly the bytes the byte-wise one does.
+ */
+ATF_TC_WITHOUT_HEAD(sparse_specials);
+ATF_TC_BODY(sparse_specials, tc)
+{
+	static const uint8_t near[] = { 0xc1, 0xbf, 0xc8, 0x40, 0xda, 0xdc,
+	    0xdd, 0x5b, 0xd3, 0x00, 0xff, 0x80, 0xe0, 0xcb };
+	static uint8_t buf[80 + 8], got[SLIP_ENCMAX(80)], want[SLIP_ENCMAX(80)];
+	struct slip_dec d;
+	struct sink k = { .n = 0 };
+	size_t align, len, i, j, n, m;
+	uint8_t *f;
+
+	for (align = 0; align < 8; align++) {
+		f = buf + align;
+		for (len = 1; len <= 80; len++)
+			for (i = 0; i <= len; i++) {
+				for (j = 0; j < len; j++)
+					f[j] = near[(j + len + i) %
+					    sizeof(near)];
+				if (i < len)
+					f[i] = (i & 1) ? SLIP_ESC : SLIP_END;
+				if (i + 9 < len)
+					f[i + 9] = SLIP_END;
+				n = slip_encode(got, f, len);
+				m = ref_encode(want, f, len);
+				ATF_REQUIRE_EQ(n, m);
+				ATF_REQUIRE(memcmp(got, want, n) == 0);
+				ATF_REQUIRE(slip_dec_init(&d, 100) == 0);
+				slip_decode(&d, got + align % 2,
+				    n - align % 2, sink_deliver, &k);
+				ATF_REQUIRE_EQ(k.n, 1);
+				ATF_REQUIRE_EQ(k.len[0], len);
+				ATF_REQUIRE(memcmp(k.f[0], f, len) == 0);
+				sink_clear(&k);
+				slip_dec_free(&d);
+			}
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(round_trip_splits);
 ATF_TC_BODY(round_trip_splits, tc)
 {
@@ -422,6 +486,7 @@ ATF_TC_BODY(room_and_partial_writes, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, encode_format);
+	ATF_TP_ADD_TC(tp, sparse_specials);
 	ATF_TP_ADD_TC(tp, round_trip_splits);
 	ATF_TP_ADD_TC(tp, garbage_and_errors);
 	ATF_TP_ADD_TC(tp, five_zeros);
