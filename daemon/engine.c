@@ -71,9 +71,13 @@ static void
 engine_end(uint32_t reason)
 {
 	struct engine_ended ee = { .reason = reason };
+	struct unit *u;
 
 	log_debug("%s: session %u ends (%u)", __func__, eng.cfg.sessid,
 	    reason);
+	/* The last frames (a Terminate-Ack) still go, if the line takes them. */
+	TAILQ_FOREACH(u, &eng.units, entry)
+		(void)unit_flush(u);	/* syscall: write */
 	/* syscall: sendmsg, poll (imsg_flush) */
 	if (imsg_compose(&eng.ibuf, IMSG_ENG_ENDED, eng.cfg.sessid, 0, -1,
 	    &ee, sizeof(ee)) != -1)

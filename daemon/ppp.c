@@ -79,6 +79,12 @@ struct ppp {
 	uint32_t	 peer_accm, peer_magic;
 	int		 peer_pfc, peer_acfc;
 	unsigned int	 loops;
+	/*
+	 * The last request had our own magic: the line echoes (a tty not
+	 * yet raw), so the Reject of it that we sent may come back too.
+	 */
+	int		 echoed;
+	uint32_t	 old_magic[4];	/* ours before: echoes lag behind */
 	/* Authentication (ppp_auth.c): the method LCP asks for. */
 	struct pauth	*pa;		/* NULL: none required */
 	int		 auth_method;	/* PPP_AUTH_PAP or _CHAP */
@@ -86,6 +92,7 @@ struct ppp {
 	int		 auth_tried;	/* methods the peer naked */
 	int		 auth_refused;	/* the peer will not: close LCP */
 	int		 auth_gaveup;	/* closed for that: the session ends */
+	uint64_t	 auth_close;	/* refused: close LCP then (ms) */
 	/* Echo. */
 	uint64_t	 echo_next;
 	unsigned int	 echo_out;
@@ -147,6 +154,27 @@ ppp_magic(void)
 	while ((m = arc4random()) == 0)
 		;
 	return m;
+}
+
+/* A new magic number; the old one is kept to recognise late echoes. */
+static void
+ppp_new_magic(struct ppp *p)
+{
+	memmove(p->old_magic + 1, p->old_magic,
+	    sizeof(p->old_magic) - sizeof(p->old_magic[0]));
+	p->old_magic[0] = p->our_magic;
+	p->our_magic = ppp_magic();
+}
+
+static int
+ppp_old_magic(const struct ppp *p, uint32_t m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(p->old_magic) / sizeof(p->old_magic[0]); i++)
+		if (m != 0 && p->old_magic[i] == m)
+			return 1;
+	return 0;
 }
 
 /* Send a packet of proto; LCP always with full headers and all escaped. */
@@ -768,7 +796,7 @@ lcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 	size_t i, ol;
 	unsigned int mru = PPP_MRU_DEFAULT;
 	uint32_t accm = 0xffffffff, magic = 0;
-	int pfc = 0, acfc = 0;
+	int pfc = 0, acfc = 0, looped = 0;
 
 	memset(&v, 0, sizeof(v));
 	if (len > OPT_MAX || !opts_valid(d, len)) {
@@ -807,8 +835,11 @@ lcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 				break;
 			}
 			magic = get32(d + i + 2);
+			if (p->ask_magic && ppp_old_magic(p, magic))
+				looped = 1;	/* an older request of ours */
 			if (p->ask_magic && magic == p->our_magic) {
 				/* Maybe our own request looped back. */
+				looped = 1;
 				if (++p->loops >= LOOP_LIMIT) {
 					log_warnx("%s: the line is looped back",
 					    __func__);
@@ -818,7 +849,7 @@ lcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 				fix[1] = 6;
 				put32(fix + 2, ppp_magic());
 				verdict_nak(&v, fix, 6);
-				p->our_magic = ppp_magic();
+				ppp_new_magic(p);
 			}
 			break;
 		case LO_PFC:
@@ -837,6 +868,7 @@ lcp_rcr(struct fsm *f, const uint8_t *d, size_t len, uint8_t *out,
 			break;
 		}
 	}
+	p->echoed = looped;
 	if (v.rejlen == 0 && v.naklen == 0) {
 		p->peer_mru = mru;
 		p->peer_accm = accm;
@@ -859,8 +891,8 @@ lcp_auth_nak(struct ppp *p, const uint8_t *opt, size_t ol)
 	uint16_t proto;
 	int want = 0;
 
-	if (p->pa == NULL)
-		return;
+	if (p->pa == NULL || p->echoed)
+		return;		/* none asked, or our own Nak echoed */
 	p->auth_tried |= p->auth_method;
 	left = allow & ~(unsigned int)p->auth_tried;
 	proto = ol >= 4 ? get16(opt + 2) : 0;
@@ -918,7 +950,7 @@ lcp_rcn(struct fsm *f, const uint8_t *d, size_t len)
 				    __func__);
 				p->dead = 1;
 			}
-			p->our_magic = ppp_magic();
+			ppp_new_magic(p);
 			break;
 		case LO_AUTH:
 			lcp_auth_nak(p, d + i, ol);
@@ -958,8 +990,11 @@ lcp_rcj(struct fsm *f, const uint8_t *d, size_t len)
 			p->ask_magic = 0;
 			break;
 		case LO_AUTH:
-			/* Authentication is required, not negotiable. */
-			if (p->pa != NULL) {
+			/*
+			 * Authentication is required, not negotiable; but
+			 * a Reject of our own echoed request is no answer.
+			 */
+			if (p->pa != NULL && !p->echoed) {
 				log_warnx("%s: the peer refuses to "
 				    "authenticate", __func__);
 				p->auth_refused = 1;
@@ -1021,6 +1056,7 @@ lcp_down(struct fsm *f)
 	if (p->pa != NULL)
 		pauth_stop(p->pa);
 	p->auth_ok = 0;
+	p->auth_close = 0;
 	fsm_down(&p->ipcp);
 }
 
@@ -1287,8 +1323,18 @@ auth_done(void *arg, int ok)
 	if (p->lcp.state != PPP_OPENED)
 		return;
 	if (!ok) {
-		/* A refused peer gets the Nak, then the link ends. */
-		fsm_close(&p->lcp);
+		/*
+		 * A refused peer gets the Nak, then the link ends.  A peer
+		 * that never got in is given a restart interval to close the
+		 * link itself (pppd does, and then reports the refusal, not
+		 * a hangup); one that fails a re-challenge loses it now.
+		 */
+		p->auth_gaveup = 1;
+		if (p->auth_ok) {
+			p->auth_ok = 0;
+			fsm_close(&p->lcp);
+		} else
+			p->auth_close = p->now + p->cfg.restart_ms;
 		return;
 	}
 	p->auth_ok = 1;
@@ -1617,6 +1663,11 @@ ppp_timers(struct ppp *p, uint64_t now)
 		fsm_timeout(&p->ipcp);
 	if (p->pa != NULL && p->lcp.state == PPP_OPENED)
 		pauth_timers(p->pa, now);
+	if (p->auth_close != 0 && now >= p->auth_close) {
+		p->auth_close = 0;
+		if (p->lcp.state == PPP_OPENED)
+			fsm_close(&p->lcp);
+	}
 	if (p->echo_next != 0 && p->lcp.state == PPP_OPENED &&
 	    now >= p->echo_next)
 		ppp_echo(p);
@@ -1633,6 +1684,13 @@ ppp_next_timer(const struct ppp *p, uint64_t now)
 		int64_t d = pauth_next_timer(p->pa, now);
 
 		if (d >= 0 && (best < 0 || d < best))
+			best = d;
+	}
+	if (p->auth_close != 0) {
+		int64_t d = p->auth_close > now ?
+		    (int64_t)(p->auth_close - now) : 0;
+
+		if (best < 0 || d < best)
 			best = d;
 	}
 	if (p->echo_next != 0 && p->lcp.state == PPP_OPENED) {

@@ -71,6 +71,25 @@ send_chap(struct ppp *pp, uint64_t now, int id, const uint8_t *val,
 	send_pkt(pp, now, PPP_CHAP, 2, id, b, vl + nl + 1);
 }
 
+/*
+ * A refused peer is given a restart interval (3 s) to close the link
+ * itself; then slirpd sends its Terminate-Request.  o holds what was
+ * sent at the refusal, at time now.
+ */
+static void
+closed_later(struct ppp *pp, struct out *o, uint64_t now)
+{
+	ATF_CHECK(find(o, PPP_LCP, 5) == NULL);
+	ATF_CHECK_EQ(ppp_lcp_state(pp), PPP_OPENED);
+	ppp_timers(pp, now + 2999);
+	drain(pp, o);
+	ATF_CHECK(find(o, PPP_LCP, 5) == NULL);
+	ppp_timers(pp, now + 3000);
+	drain(pp, o);
+	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
+	ATF_CHECK_EQ(ppp_lcp_state(pp), PPP_CLOSING);
+}
+
 ATF_TC_WITHOUT_HEAD(lcp_asks_for_auth);
 ATF_TC_BODY(lcp_asks_for_auth, tc)
 {
@@ -169,16 +188,36 @@ ATF_TC_BODY(pap_refused, tc)
 	ATF_REQUIRE(ppp_auth_take(pp, &r));
 	ppp_auth_result(pp, r.seq, 0, 50);
 	drain(pp, o);
-	/* The Nak first, then LCP goes down. */
-	ATF_REQUIRE(o->n >= 2);
+	/* The Nak, and nothing of IPCP. */
+	ATF_REQUIRE_EQ(o->n, 1);
 	ATF_CHECK_EQ(o->p[0].proto, PPP_PAP);
 	ATF_CHECK_EQ(o->p[0].code, 3);
 	ATF_CHECK_EQ(o->p[0].id, 3);
-	ATF_REQUIRE((term = find(o, PPP_LCP, 5)) != NULL);
-	ATF_CHECK(find(o, PPP_IPCP, 1) == NULL);
-	ATF_CHECK_EQ(ppp_lcp_state(pp), PPP_CLOSING);
 	ATF_CHECK_EQ(ppp_auth_stats(pp)->failure, 1);
-	send_pkt(pp, 60, PPP_LCP, 6, term->id, NULL, 0);
+	/* The Nak was lost: the retransmission gets it again. */
+	send_pap(pp, 60, 4, "alice", "wrong");
+	ATF_CHECK(!ppp_auth_take(pp, &r));
+	drain(pp, o);
+	ATF_REQUIRE((term = find(o, PPP_PAP, 3)) != NULL);
+	ATF_CHECK_EQ(term->id, 4);
+	/* The peer does not close: slirpd does, and the session ends. */
+	closed_later(pp, o, 50);
+	ATF_REQUIRE((term = find(o, PPP_LCP, 5)) != NULL);
+	send_pkt(pp, 3060, PPP_LCP, 6, term->id, NULL, 0);
+	ATF_CHECK(ppp_dead(pp));
+	ppp_free(pp);
+
+	/* The peer closes itself, as pppd does after a Nak. */
+	pp = auth_open(&c, o);
+	send_pap(pp, 40, 3, "alice", "wrong");
+	ATF_REQUIRE(ppp_auth_take(pp, &r));
+	ppp_auth_result(pp, r.seq, 0, 50);
+	send_pkt(pp, 60, PPP_LCP, 5, 0x44, NULL, 0);
+	drain(pp, o);
+	ATF_REQUIRE((term = find(o, PPP_LCP, 6)) != NULL);
+	ATF_CHECK_EQ(term->id, 0x44);
+	ATF_CHECK(find(o, PPP_LCP, 5) == NULL);
+	ppp_timers(pp, 60 + 3000);
 	ATF_CHECK(ppp_dead(pp));
 	ppp_free(pp);
 	free(o);
@@ -200,8 +239,8 @@ ATF_TC_BODY(pap_timeout, tc)
 	ATF_CHECK(find(o, PPP_LCP, 5) == NULL);
 	ppp_timers(pp, 5020);
 	drain(pp, o);
-	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
 	ATF_CHECK_EQ(ppp_auth_stats(pp)->timeouts, 1);
+	closed_later(pp, o, 5020);
 	ppp_free(pp);
 	free(o);
 }
@@ -289,8 +328,8 @@ ATF_TC_BODY(chap_retransmit_and_give_up, tc)
 	ppp_timers(pp, t);
 	drain(pp, o);
 	ATF_CHECK(find(o, PPP_CHAP, 1) == NULL);
-	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
 	ATF_CHECK_EQ(ppp_auth_stats(pp)->timeouts, 1);
+	closed_later(pp, o, t);
 	ppp_free(pp);
 	free(o);
 }
@@ -315,10 +354,10 @@ ATF_TC_BODY(chap_refused_and_malformed, tc)
 	ATF_REQUIRE(ppp_auth_take(pp, &r));
 	ppp_auth_result(pp, r.seq, 0, 40);
 	drain(pp, o);
-	ATF_REQUIRE(o->n >= 2);
+	ATF_REQUIRE(o->n >= 1);
 	ATF_CHECK_EQ(o->p[0].proto, PPP_CHAP);
 	ATF_CHECK_EQ(o->p[0].code, 4);
-	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
+	closed_later(pp, o, 40);
 	ppp_free(pp);
 
 	/* Not an MD5 value: Failure at once, nothing for the parent. */
@@ -329,7 +368,7 @@ ATF_TC_BODY(chap_refused_and_malformed, tc)
 	ATF_CHECK(!ppp_auth_take(pp, &r));
 	drain(pp, o);
 	ATF_CHECK(find(o, PPP_CHAP, 4) != NULL);
-	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
+	closed_later(pp, o, 30);
 	ppp_free(pp);
 
 	/* A name longer than PAP or CHAP can carry elsewhere: refused. */
@@ -342,7 +381,7 @@ ATF_TC_BODY(chap_refused_and_malformed, tc)
 	ATF_CHECK(!ppp_auth_take(pp, &r));
 	drain(pp, o);
 	ATF_CHECK(find(o, PPP_CHAP, 4) != NULL);
-	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
+	closed_later(pp, o, 30);
 	ppp_free(pp);
 	free(o);
 }
@@ -459,6 +498,56 @@ ATF_TC_BODY(lcp_nak_and_reject, tc)
 	free(o);
 }
 
+/*
+ * A tty that still echoes (the PC's line before pppd sets it raw) sends
+ * our request back; we reject its auth option, and that Reject comes
+ * back too.  It must not count as the peer refusing to authenticate.
+ */
+ATF_TC_WITHOUT_HEAD(echoed_line);
+ATF_TC_BODY(echoed_line, tc)
+{
+	struct out *o = calloc(1, sizeof(*o));
+	struct ppp_config c;
+	struct ppp *pp;
+	struct pkt req, rej, first;
+	const uint8_t pap[] = { 3, 4, 0xc0, 0x23 };
+
+	auth_config(&c, PPP_AUTH_PAP);
+	pp = start(&c, 0, o);
+	req = first = o->p[0];
+	send_pkt(pp, 10, PPP_LCP, 1, req.id, req.data, req.len);
+	drain(pp, o);
+	ATF_REQUIRE(find(o, PPP_LCP, 4) != NULL);	/* we reject "auth" */
+	rej = *find(o, PPP_LCP, 4);
+	send_pkt(pp, 20, PPP_LCP, 4, rej.id, rej.data, rej.len);
+	drain(pp, o);
+	ATF_CHECK(find(o, PPP_LCP, 5) == NULL);
+	ATF_CHECK_EQ(ppp_lcp_state(pp), PPP_REQSENT);
+	ATF_REQUIRE(find(o, PPP_LCP, 1) != NULL);
+	req = *find(o, PPP_LCP, 1);
+	ATF_CHECK(opt(&req, 3) != NULL);	/* still asking */
+	/* A late echo of the first request, whose magic we have changed. */
+	send_pkt(pp, 22, PPP_LCP, 1, first.id, first.data, first.len);
+	drain(pp, o);
+	ATF_REQUIRE(find(o, PPP_LCP, 4) != NULL);
+	rej = *find(o, PPP_LCP, 4);
+	rej.id = req.id;	/* as if it answered the current request */
+	send_pkt(pp, 24, PPP_LCP, 4, rej.id, rej.data, rej.len);
+	drain(pp, o);
+	ATF_CHECK(find(o, PPP_LCP, 5) == NULL);
+	ATF_CHECK_EQ(ppp_lcp_state(pp), PPP_REQSENT);
+	ATF_REQUIRE(find(o, PPP_LCP, 1) != NULL);
+	req = *find(o, PPP_LCP, 1);
+	/* The real peer speaks, and then really rejects: that ends it. */
+	send_pkt(pp, 30, PPP_LCP, 1, 7, peer_lcp, sizeof(peer_lcp));
+	drain(pp, o);
+	send_pkt(pp, 40, PPP_LCP, 4, req.id, pap, sizeof(pap));
+	drain(pp, o);
+	ATF_CHECK(find(o, PPP_LCP, 5) != NULL);
+	ppp_free(pp);
+	free(o);
+}
+
 ATF_TC_WITHOUT_HEAD(malformed);
 ATF_TC_BODY(malformed, tc)
 {
@@ -523,6 +612,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, chap_refused_and_malformed);
 	ATF_TP_ADD_TC(tp, chap_rechallenge);
 	ATF_TP_ADD_TC(tp, lcp_nak_and_reject);
+	ATF_TP_ADD_TC(tp, echoed_line);
 	ATF_TP_ADD_TC(tp, malformed);
 	return 0;
 }
